@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { PackagerError } from '../domain/index.js';
+
+const tokenSchema = z.object({
+  token: z.string().min(16, 'tokens must be at least 16 characters'),
+  tenantId: z.string().min(1),
+  subject: z.string().min(1),
+});
+
+const configSchema = z.object({
+  dataDir: z.string().min(1),
+  databaseUrl: z.string().url().optional(),
+  databaseSchema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier'),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  publicUrl: z.string().url().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+  logFormat: z.enum(['json', 'pretty']),
+  workerConcurrency: z.coerce.number().int().min(1).max(64),
+  seedDemo: z.boolean(),
+  signingKeyPassword: z.string().optional(),
+  apiTokens: z.array(tokenSchema),
+});
+
+/** The product's one configuration object, validated at start-up. */
+export type Config = z.infer<typeof configSchema>;
+export type ApiToken = z.infer<typeof tokenSchema>;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Builds the configuration: explicit overrides (CLI flags), then `DP_*`
+ * environment variables, then the JSON file named by DP_CONFIG_FILE, then
+ * defaults. Every problem is reported at once.
+ */
+export function loadConfig(
+  overrides: Partial<Config> = {},
+  env: Env = process.env,
+): Config {
+  const file = readConfigFile(env.DP_CONFIG_FILE);
+  const fromEnv = stripUndefined({
+    dataDir: env.DP_DATA_DIR,
+    databaseUrl: env.DATABASE_URL || undefined,
+    databaseSchema: env.DP_DATABASE_SCHEMA,
+    host: env.DP_HOST,
+    port: env.DP_PORT ?? env.PORT,
+    publicUrl: env.DP_PUBLIC_URL,
+    logLevel: env.DP_LOG_LEVEL,
+    logFormat: env.DP_LOG_FORMAT,
+    workerConcurrency: env.DP_WORKER_CONCURRENCY,
+    seedDemo: toBoolean(env.DP_SEED_DEMO),
+    signingKeyPassword: env.DP_SIGNING_KEY_PASSWORD,
+    apiTokens: env.DP_API_TOKENS ? parseTokens(env.DP_API_TOKENS) : undefined,
+  });
+  const merged = {
+    ...defaults(env),
+    ...file,
+    ...fromEnv,
+    ...stripUndefined(overrides),
+  };
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new PackagerError(
+      'DP_CONFIG_INVALID',
+      `the configuration is invalid:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  return { ...result.data, dataDir: path.resolve(result.data.dataDir) };
+}
+
+function defaults(env: Env): Record<string, unknown> {
+  return {
+    dataDir: './.data',
+    databaseSchema: 'public',
+    host: '127.0.0.1',
+    port: 8080,
+    logLevel: 'info',
+    logFormat: env.NODE_ENV === 'production' ? 'json' : 'pretty',
+    workerConcurrency: 2,
+    seedDemo: true,
+    apiTokens: [],
+  };
+}
+
+/** DP_API_TOKENS: comma-separated `token=tenant[:subject]` entries. */
+function parseTokens(value: string): unknown[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [token = '', binding = ''] = entry.split('=');
+      const [tenantId = '', subject] = binding.split(':');
+      return { token, tenantId, subject: subject ?? `token:${tenantId}` };
+    });
+}
+
+function readConfigFile(file: string | undefined): Record<string, unknown> {
+  if (!file) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (cause) {
+    throw new PackagerError(
+      'DP_CONFIG_INVALID',
+      `cannot read the configuration file ${file}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
+
+function toBoolean(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  return !['0', 'false', 'no', 'off'].includes(value.toLowerCase());
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}

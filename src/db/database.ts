@@ -1,0 +1,132 @@
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+
+/** Anything that runs a parameterised statement: a pool or a transaction. */
+export interface Queryable {
+  query<R extends object = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[] }>;
+}
+
+/**
+ * The product's one view of PostgreSQL, served either by a real server
+ * (`pg` pool) or by PGlite in-process. Both speak the same SQL.
+ */
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** The schema every table lives in. */
+  readonly schema: string;
+  /** Runs a script of several statements with no parameters. */
+  exec(sql: string): Promise<void>;
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; when absent, PGlite is used. */
+  url?: string;
+  /** PGlite data directory, or `memory://` for a throw-away database. */
+  dataDir: string;
+  /** Schema for the product's tables (tests use one per file). */
+  schema?: string;
+  poolSize?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Opens the configured database and makes sure its schema exists. */
+export async function openDatabase(
+  options: DatabaseOptions,
+): Promise<Database> {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
+  }
+  const db = options.url
+    ? await openPostgres(options.url, schema, options.poolSize ?? 10)
+    : await openPglite(options.dataDir, schema);
+  return db;
+}
+
+async function openPostgres(
+  url: string,
+  schema: string,
+  max: number,
+): Promise<Database> {
+  // Create the schema first, on a short-lived connection, so that every
+  // pooled connection can start with it on its search path.
+  const setup = new pg.Client({ connectionString: url });
+  await setup.connect();
+  try {
+    await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } finally {
+    await setup.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    options: `-c search_path=${schema}`,
+  });
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', () => undefined);
+  return {
+    kind: 'postgres',
+    schema,
+    query: async <R extends object>(text: string, params?: unknown[]) => {
+      const result = await pool.query(text, params);
+      return { rows: result.rows as R[] };
+    },
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    transaction: async (work) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          query: async <R extends object>(text: string, params?: unknown[]) => {
+            const result = await client.query(text, params);
+            return { rows: result.rows as R[] };
+          },
+        };
+        const value = await work(tx);
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dataDir: string, schema: string): Promise<Database> {
+  const lite = await PGlite.create(dataDir);
+  await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await lite.exec(`SET search_path TO ${schema}`);
+  return {
+    kind: 'pglite',
+    schema,
+    query: async <R extends object>(text: string, params?: unknown[]) => {
+      const result = await lite.query<R>(text, params);
+      return { rows: result.rows };
+    },
+    exec: async (sql) => {
+      await lite.exec(sql);
+    },
+    transaction: (work) =>
+      lite.transaction((tx) =>
+        work({
+          query: async <R extends object>(text: string, params?: unknown[]) => {
+            const result = await tx.query<R>(text, params);
+            return { rows: result.rows };
+          },
+        }),
+      ),
+    close: () => lite.close(),
+  };
+}

@@ -1,0 +1,3 @@
+export type { Database, DatabaseOptions, Queryable } from './database.js';
+export { openDatabase } from './database.js';
+export { migrate } from './migrate.js';

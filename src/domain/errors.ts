@@ -1,0 +1,62 @@
+/**
+ * The catalog of stable error codes. Each code keeps its meaning forever;
+ * a retired code is never reused. docs/errors.md lists them for users.
+ */
+export const ERROR_CATALOG = Object.freeze({
+  DP_REQUEST_INVALID: { status: 400, title: 'The request is not valid' },
+  DP_TIME_INVALID: { status: 400, title: 'A time is not RFC 3339' },
+  DP_WINDOW_INVERTED: {
+    status: 400,
+    title: 'The window ends before it starts',
+  },
+  DP_ARTIFACT_UNKNOWN: { status: 400, title: 'Unknown artifact kind' },
+  DP_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  DP_FORBIDDEN: { status: 403, title: 'Not allowed' },
+  DP_NOT_FOUND: { status: 404, title: 'Not found' },
+  DP_TENANT_UNKNOWN: { status: 404, title: 'Unknown tenant' },
+  DP_JOB_NOT_FOUND: { status: 404, title: 'Job not found' },
+  DP_BUNDLE_NOT_READY: { status: 409, title: 'The bundle is not ready' },
+  DP_IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    title: 'Idempotency key reused with another request',
+  },
+  DP_RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable' },
+  DP_PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  DP_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Request body must be JSON',
+  },
+  DP_EVIDENCE_UNREADABLE: {
+    status: 422,
+    title: 'The evidence could not be read',
+  },
+  DP_CONFIG_INVALID: { status: 500, title: 'The configuration is invalid' },
+  DP_KEY_UNAVAILABLE: { status: 503, title: 'No signing key is available' },
+  DP_EXPORT_FAILED: { status: 500, title: 'The export failed' },
+  DP_INTERNAL: { status: 500, title: 'Internal error' },
+});
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** The one error class of the product: a stable code, words, and a cause. */
+export class PackagerError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'PackagerError';
+    this.code = code;
+    this.status = ERROR_CATALOG[code].status;
+    this.details = options.details;
+  }
+}
+
+export function isPackagerError(value: unknown): value is PackagerError {
+  return value instanceof PackagerError;
+}

@@ -1,0 +1,5 @@
+export * from './artifacts.js';
+export * from './errors.js';
+export * from './evidence.js';
+export * from './jobs.js';
+export * from './window.js';

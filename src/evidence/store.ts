@@ -1,0 +1,268 @@
+import type { Database, Queryable } from '../db/index.js';
+import {
+  ARTIFACT_KINDS,
+  type ArtifactKind,
+  type AuditEvent,
+  type DocumentKind,
+  type EvidenceDocument,
+  type Tenant,
+  type TimeWindow,
+} from '../domain/index.js';
+
+// Rows per INSERT: 11 parameters a row stays well under PostgreSQL's 65535.
+const INSERT_BATCH = 500;
+
+interface AuditRow {
+  tenant_id: string;
+  event_time: Date;
+  event_id: string;
+  actor: string | null;
+  action: string | null;
+  resource: string | null;
+  outcome: string | null;
+  source_format: string;
+  source_name: string;
+  original: string;
+}
+
+interface DocumentRow {
+  tenant_id: string;
+  id: string;
+  kind: DocumentKind;
+  format: string;
+  spec_version: string | null;
+  media_type: string;
+  event_time: Date;
+  event_time_source: 'document' | 'ingest';
+  file_name: string;
+  size: string | number;
+  sha512: string;
+  location: string;
+  metadata: Record<string, unknown>;
+  ingested_at: Date;
+}
+
+/** The evidence index: tenants, audit events and documents, by tenant. */
+export class EvidenceStore {
+  constructor(private readonly db: Database) {}
+
+  async saveTenant(tenant: Tenant): Promise<void> {
+    await this.db.query(
+      `INSERT INTO tenants (id, name, sample) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name`,
+      [tenant.id, tenant.name, tenant.sample],
+    );
+  }
+
+  async getTenant(id: string): Promise<Tenant | null> {
+    const { rows } = await this.db.query<Tenant>(
+      'SELECT id, name, sample FROM tenants WHERE id = $1',
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    const { rows } = await this.db.query<Tenant>(
+      'SELECT id, name, sample FROM tenants ORDER BY id',
+    );
+    return rows;
+  }
+
+  /** Stores events, skipping ones already known; returns how many were new. */
+  async addAuditEvents(events: readonly AuditEvent[]): Promise<number> {
+    let inserted = 0;
+    for (let i = 0; i < events.length; i += INSERT_BATCH) {
+      const batch = events.slice(i, i + INSERT_BATCH);
+      inserted += await insertAuditBatch(this.db, batch);
+    }
+    return inserted;
+  }
+
+  /** Stores a document's index row; false when the same bytes were known. */
+  async addDocument(document: EvidenceDocument): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `INSERT INTO evidence_documents (tenant_id, id, kind, format,
+         spec_version, media_type, event_time, event_time_source, file_name,
+         size, sha512, location, metadata, ingested_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       ON CONFLICT (tenant_id, sha512) DO NOTHING
+       RETURNING id`,
+      [
+        document.tenantId,
+        document.id,
+        document.kind,
+        document.format,
+        document.specVersion,
+        document.mediaType,
+        document.eventTime,
+        document.eventTimeSource,
+        document.fileName,
+        document.size,
+        document.sha512,
+        document.location,
+        JSON.stringify(document.metadata),
+        document.ingestedAt,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Streams a tenant's audit events in [from, to), ordered by time, then id,
+   * then source format, a page at a time (keyset paging, flat memory).
+   */
+  async *streamAuditEvents(
+    tenantId: string,
+    window: TimeWindow,
+    pageSize = 2000,
+  ): AsyncGenerator<AuditEvent> {
+    let after: AuditRow | undefined;
+    for (;;) {
+      const rows = await selectAuditPage(
+        this.db,
+        tenantId,
+        window,
+        pageSize,
+        after,
+      );
+      for (const row of rows) yield toAuditEvent(row);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1];
+    }
+  }
+
+  /** A tenant's documents of one kind in [from, to), in a stable order. */
+  async listDocuments(
+    tenantId: string,
+    kind: DocumentKind,
+    window: TimeWindow,
+  ): Promise<EvidenceDocument[]> {
+    const { rows } = await this.db.query<DocumentRow>(
+      `SELECT * FROM evidence_documents
+       WHERE tenant_id = $1 AND kind = $2
+         AND event_time >= $3 AND event_time < $4
+       ORDER BY event_time, sha512`,
+      [tenantId, kind, window.from, window.to],
+    );
+    return rows.map(toDocument);
+  }
+
+  /** How many items of each kind a tenant's window holds. */
+  async countInWindow(
+    tenantId: string,
+    window: TimeWindow,
+  ): Promise<Record<ArtifactKind, number>> {
+    const params = [tenantId, window.from, window.to];
+    const events = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events
+       WHERE tenant_id = $1 AND event_time >= $2 AND event_time < $3`,
+      params,
+    );
+    const documents = await this.db.query<{ kind: DocumentKind; n: number }>(
+      `SELECT kind, count(*)::int AS n FROM evidence_documents
+       WHERE tenant_id = $1 AND event_time >= $2 AND event_time < $3
+       GROUP BY kind`,
+      params,
+    );
+    const counts = Object.fromEntries(
+      ARTIFACT_KINDS.map((kind) => [kind, 0]),
+    ) as Record<ArtifactKind, number>;
+    counts['audit-events'] = events.rows[0]?.n ?? 0;
+    for (const row of documents.rows) counts[row.kind] = row.n;
+    return counts;
+  }
+}
+
+async function insertAuditBatch(
+  db: Queryable,
+  batch: readonly AuditEvent[],
+): Promise<number> {
+  if (batch.length === 0) return 0;
+  const params: unknown[] = [];
+  const tuples = batch.map((event) => {
+    const base = params.length;
+    params.push(
+      event.tenantId,
+      event.eventTime,
+      event.id,
+      event.actor,
+      event.action,
+      event.resource,
+      event.outcome,
+      event.sourceFormat,
+      event.sourceName,
+      event.original,
+    );
+    const slots = Array.from({ length: 10 }, (_, i) => `$${base + i + 1}`);
+    return `(${slots.join(', ')})`;
+  });
+  const { rows } = await db.query(
+    `INSERT INTO audit_events (tenant_id, event_time, event_id, actor,
+       action, resource, outcome, source_format, source_name, original)
+     VALUES ${tuples.join(', ')}
+     ON CONFLICT (tenant_id, source_format, event_id) DO NOTHING
+     RETURNING event_id`,
+    params,
+  );
+  return rows.length;
+}
+
+async function selectAuditPage(
+  db: Queryable,
+  tenantId: string,
+  window: TimeWindow,
+  limit: number,
+  after: AuditRow | undefined,
+): Promise<AuditRow[]> {
+  const params: unknown[] = [tenantId, window.from, window.to, limit];
+  let keyset = '';
+  if (after) {
+    params.push(after.event_time, after.event_id, after.source_format);
+    keyset = 'AND (event_time, event_id, source_format) > ($5, $6, $7)';
+  }
+  const { rows } = await db.query<AuditRow>(
+    `SELECT tenant_id, event_time, event_id, actor, action, resource, outcome,
+       source_format, source_name, original
+     FROM audit_events
+     WHERE tenant_id = $1 AND event_time >= $2 AND event_time < $3 ${keyset}
+     ORDER BY event_time, event_id, source_format
+     LIMIT $4`,
+    params,
+  );
+  return rows;
+}
+
+function toAuditEvent(row: AuditRow): AuditEvent {
+  return {
+    tenantId: row.tenant_id,
+    eventTime: row.event_time,
+    id: row.event_id,
+    actor: row.actor,
+    action: row.action,
+    resource: row.resource,
+    outcome: row.outcome,
+    sourceFormat: row.source_format,
+    sourceName: row.source_name,
+    original: row.original,
+  };
+}
+
+function toDocument(row: DocumentRow): EvidenceDocument {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    kind: row.kind,
+    format: row.format,
+    specVersion: row.spec_version,
+    mediaType: row.media_type,
+    eventTime: row.event_time,
+    eventTimeSource: row.event_time_source,
+    fileName: row.file_name,
+    size: Number(row.size),
+    sha512: row.sha512,
+    location: row.location,
+    metadata: row.metadata,
+    ingestedAt: row.ingested_at,
+  };
+}

@@ -1,0 +1,2 @@
+export type { ByteRange, ObjectInfo, ObjectStore } from './store.js';
+export { LocalObjectStore, assertObjectKey } from './local.js';

@@ -1,0 +1,69 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { ByteRange, ObjectInfo, ObjectStore } from './store.js';
+
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/** Refuses keys that could escape the store's root folder. */
+export function assertObjectKey(key: string): void {
+  const segments = key.split('/');
+  const bad = segments.some(
+    (s) => !SEGMENT.test(s) || s === '.' || s === '..' || s.startsWith('.tmp-'),
+  );
+  if (key.length === 0 || key.length > 1024 || bad) {
+    throw new Error(`invalid object key ${JSON.stringify(key)}`);
+  }
+}
+
+/** The embedded default: objects are files below one root folder. */
+export class LocalObjectStore implements ObjectStore {
+  constructor(private readonly root: string) {}
+
+  async put(
+    key: string,
+    body: Readable | AsyncIterable<Uint8Array>,
+  ): Promise<ObjectInfo> {
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    // Write beside the target, then rename: readers see all or nothing.
+    const temp = path.join(path.dirname(target), `.tmp-${randomUUID()}`);
+    try {
+      await pipeline(body, createWriteStream(temp, { flags: 'wx' }));
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    const { size } = await stat(target);
+    return { key, size };
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const file = this.pathOf(key);
+    await stat(file);
+    return createReadStream(file, range ?? {});
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const info = await stat(this.pathOf(key));
+      return { key, size: info.size };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  private pathOf(key: string): string {
+    assertObjectKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+}
