@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { claimDataDir } from './lock.js';
 
 /** Anything that runs a parameterised statement: a pool or a transaction. */
 export interface Queryable {
@@ -17,8 +18,11 @@ export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** The schema every table lives in. */
   readonly schema: string;
-  /** Runs a script of several statements with no parameters. */
-  exec(sql: string): Promise<void>;
+  /**
+   * Runs a script of one or more statements without parameters; answers
+   * the rows of the last statement.
+   */
+  exec(sql: string): Promise<{ rows: Record<string, unknown>[] }>;
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -78,7 +82,10 @@ async function openPostgres(
       return { rows: result.rows as R[] };
     },
     exec: async (sql) => {
-      await pool.query(sql);
+      // pg answers an array of results for a multi-statement script.
+      const result: pg.QueryResult | pg.QueryResult[] = await pool.query(sql);
+      const last = Array.isArray(result) ? result.at(-1) : result;
+      return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
     },
     transaction: async (work) => {
       const client = await pool.connect();
@@ -105,7 +112,15 @@ async function openPostgres(
 }
 
 async function openPglite(dataDir: string, schema: string): Promise<Database> {
-  const lite = await PGlite.create(dataDir);
+  const inMemory = dataDir.startsWith('memory://');
+  const release = inMemory ? () => undefined : claimDataDir(dataDir);
+  let lite: PGlite;
+  try {
+    lite = await PGlite.create(dataDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await lite.exec(`SET search_path TO ${schema}`);
   return {
@@ -116,7 +131,10 @@ async function openPglite(dataDir: string, schema: string): Promise<Database> {
       return { rows: result.rows };
     },
     exec: async (sql) => {
-      await lite.exec(sql);
+      const results = await lite.exec(sql);
+      return {
+        rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[],
+      };
     },
     transaction: (work) =>
       lite.transaction((tx) =>
@@ -127,6 +145,9 @@ async function openPglite(dataDir: string, schema: string): Promise<Database> {
           },
         }),
       ),
-    close: () => lite.close(),
+    close: async () => {
+      await lite.close();
+      release();
+    },
   };
 }

@@ -19,7 +19,9 @@ export async function migrate(db: Database): Promise<number[]> {
     schemaTable: `${db.schema}.schemaversion`,
     currentSchema: db.schema,
     execQuery: (query) => db.query(query),
-    execSqlScript: (script) => db.exec(script),
+    execSqlScript: async (script) => {
+      await db.exec(script);
+    },
   });
   const applied = await postgrator.migrate();
   return applied.map((migration) => migration.version);

@@ -30,6 +30,14 @@ export const ERROR_CATALOG = Object.freeze({
     status: 422,
     title: 'The evidence could not be read',
   },
+  DP_EVIDENCE_CORRUPT: {
+    status: 500,
+    title: 'Stored evidence no longer matches its checksum',
+  },
+  DP_DATABASE_BUSY: {
+    status: 503,
+    title: 'The embedded database is in use by another process',
+  },
   DP_CONFIG_INVALID: { status: 500, title: 'The configuration is invalid' },
   DP_KEY_UNAVAILABLE: { status: 503, title: 'No signing key is available' },
   DP_EXPORT_FAILED: { status: 500, title: 'The export failed' },

@@ -78,11 +78,3 @@ CREATE TABLE export_jobs (
 );
 
 CREATE INDEX export_jobs_tenant ON export_jobs (tenant_id, created_at DESC);
-
-CREATE TABLE signing_keys (
-  id text PRIMARY KEY,
-  algorithm text NOT NULL,
-  public_key_pem text NOT NULL,
-  status text NOT NULL CHECK (status IN ('active', 'retired', 'revoked')),
-  created_at timestamptz NOT NULL DEFAULT now()
-);

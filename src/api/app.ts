@@ -1,0 +1,50 @@
+import express, { type Express } from 'express';
+import type { Config } from '../config/index.js';
+import type { EvidenceStore } from '../evidence/index.js';
+import type { JobService } from '../jobs/index.js';
+import type { Signer } from '../signing/index.js';
+import type { ObjectStore } from '../storage/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { authenticate } from './auth.js';
+import { openApiDocument } from './openapi.js';
+import { errorHandler, notFound } from './problem.js';
+import { requestLog } from './requestlog.js';
+import { exportRoutes } from './routes/exports.js';
+import { jobRoutes } from './routes/jobs.js';
+import { keyRoutes } from './routes/keys.js';
+
+export interface ApiDeps {
+  config: Pick<Config, 'apiTokens'>;
+  store: EvidenceStore;
+  jobs: JobService;
+  objects: ObjectStore;
+  signer: Signer;
+  logger: Logger;
+}
+
+/** The HTTP API: public routes first, then everything behind a token. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestLog(deps.logger));
+  app.use(express.json({ limit: '64kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.use(keyRoutes(deps.signer));
+
+  const secured = express.Router();
+  secured.use(authenticate(deps.config.apiTokens));
+  secured.use(exportRoutes(deps.store, deps.jobs));
+  secured.use(jobRoutes(deps.jobs, deps.objects));
+  app.use(secured);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,3 @@
+export { createApp } from './app.js';
+export type { ApiDeps } from './app.js';
+export { openApiDocument } from './openapi.js';

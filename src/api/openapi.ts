@@ -1,0 +1,313 @@
+import { ARTIFACT_KINDS, JOB_STAGES, JOB_STATUSES } from '../domain/index.js';
+
+const problem = { $ref: '#/components/schemas/Problem' };
+const problemContent = { 'application/problem+json': { schema: problem } };
+const respond = (description: string) => ({
+  description,
+  content: problemContent,
+});
+const json = (ref: string) => ({
+  'application/json': { schema: { $ref: `#/components/schemas/${ref}` } },
+});
+const dateTime = { type: 'string', format: 'date-time' };
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
+const artifactKind = { type: 'string', enum: [...ARTIFACT_KINDS] };
+const jobIdParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+};
+
+const schemas = {
+  Problem: {
+    type: 'object',
+    description: 'RFC 9457 problem details',
+    required: ['type', 'title', 'status', 'detail', 'code'],
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer', minimum: 400, maximum: 599 },
+      detail: { type: 'string' },
+      code: { type: 'string', pattern: '^DP_[A-Z_]+$' },
+      instance: { type: 'string' },
+      errors: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['path', 'message'],
+          properties: {
+            path: { type: 'string' },
+            message: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+  ExportRequest: {
+    type: 'object',
+    required: ['tenantId', 'dateRange', 'artifacts'],
+    properties: {
+      tenantId: { type: 'string' },
+      dateRange: {
+        type: 'object',
+        description: 'The half-open window [from, to), RFC 3339',
+        required: ['from', 'to'],
+        properties: { from: dateTime, to: dateTime },
+      },
+      artifacts: { type: 'array', minItems: 1, items: artifactKind },
+    },
+  },
+  ExportAccepted: {
+    type: 'object',
+    required: ['jobId', 'status', 'job'],
+    additionalProperties: false,
+    properties: {
+      jobId: { type: 'string', format: 'uuid' },
+      status: {
+        type: 'string',
+        enum: [...JOB_STATUSES],
+        description:
+          'pending for a new job; a replayed Idempotency-Key answers ' +
+          'with the first job as it is now',
+      },
+      job: { $ref: '#/components/schemas/Job' },
+    },
+  },
+  Job: {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'jobId',
+      'tenantId',
+      'status',
+      'artifacts',
+      'dateRange',
+      'requestedBy',
+      'progress',
+      'counts',
+      'warnings',
+      'error',
+      'attempts',
+      'createdAt',
+      'startedAt',
+      'finishedAt',
+      'bundle',
+    ],
+    properties: {
+      jobId: { type: 'string', format: 'uuid' },
+      tenantId: { type: 'string' },
+      status: { type: 'string', enum: [...JOB_STATUSES] },
+      artifacts: { type: 'array', items: artifactKind },
+      dateRange: {
+        type: 'object',
+        required: ['from', 'to'],
+        properties: { from: dateTime, to: dateTime },
+      },
+      requestedBy: { type: 'string' },
+      progress: {
+        type: 'object',
+        required: ['stage', 'itemsDone', 'itemsTotal', 'bytesWritten'],
+        properties: {
+          stage: { type: 'string', enum: [...JOB_STAGES] },
+          itemsDone: { type: 'integer', minimum: 0 },
+          itemsTotal: { type: 'integer', minimum: 0 },
+          bytesWritten: { type: 'integer', minimum: 0 },
+        },
+      },
+      counts: {
+        type: 'object',
+        propertyNames: artifactKind,
+        additionalProperties: { type: 'integer', minimum: 0 },
+      },
+      warnings: { type: 'array', items: { type: 'string' } },
+      error: {
+        type: ['object', 'null'],
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+        },
+      },
+      attempts: { type: 'integer', minimum: 0 },
+      createdAt: dateTime,
+      startedAt: nullableDateTime,
+      finishedAt: nullableDateTime,
+      bundle: {
+        type: ['object', 'null'],
+        additionalProperties: false,
+        required: [
+          'size',
+          'sha512',
+          'checksumIndexSha512',
+          'keyId',
+          'downloadUrl',
+        ],
+        properties: {
+          size: { type: 'integer', minimum: 0 },
+          sha512: { type: 'string', pattern: '^[0-9a-f]{128}$' },
+          checksumIndexSha512: { type: 'string', pattern: '^[0-9a-f]{128}$' },
+          keyId: { type: 'string' },
+          downloadUrl: { type: 'string' },
+        },
+      },
+    },
+  },
+  JobList: {
+    type: 'object',
+    required: ['jobs'],
+    properties: {
+      jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } },
+    },
+  },
+  SigningKeys: {
+    type: 'object',
+    required: ['keys'],
+    properties: {
+      keys: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['keyId', 'algorithm', 'status', 'publicKeyPem'],
+          properties: {
+            keyId: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
+            algorithm: { type: 'string' },
+            status: { type: 'string', enum: ['active', 'retired', 'revoked'] },
+            publicKeyPem: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+  Health: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string', enum: ['ok'] } },
+  },
+};
+
+const authErrors = {
+  '401': respond('Missing or invalid API token'),
+};
+
+/** The OpenAPI 3.1 description of the API, served at /openapi.json. */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Disclosure Packager API',
+    version: '0.1.0',
+    description:
+      "Export a tenant's evidence for a time window as one signed, " +
+      'verifiable ZIP bundle. Every error is application/problem+json.',
+  },
+  components: {
+    schemas,
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/disclosures/export': {
+      post: {
+        summary: 'Start an export job',
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            schema: { type: 'string', maxLength: 200 },
+          },
+        ],
+        requestBody: { required: true, content: json('ExportRequest') },
+        responses: {
+          '202': {
+            description: 'Accepted; poll the Location',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: json('ExportAccepted'),
+          },
+          '400': respond('The request is not valid'),
+          ...authErrors,
+          '404': respond('Unknown tenant'),
+          '409': respond('Idempotency key reused with another request'),
+          '413': respond('Body too large'),
+          '415': respond('Body is not JSON'),
+        },
+      },
+    },
+    '/jobs': {
+      get: {
+        summary: "List the tenant's export jobs, newest first",
+        responses: {
+          '200': { description: 'The jobs', content: json('JobList') },
+          ...authErrors,
+        },
+      },
+    },
+    '/jobs/{id}': {
+      get: {
+        summary: 'Read an export job',
+        parameters: [jobIdParam],
+        responses: {
+          '200': { description: 'The job', content: json('Job') },
+          ...authErrors,
+          '404': respond('No such job for this tenant'),
+        },
+      },
+    },
+    '/jobs/{id}/bundle': {
+      get: {
+        summary: 'Download the bundle ZIP (supports Range)',
+        parameters: [jobIdParam],
+        responses: {
+          '200': {
+            description: 'The whole bundle',
+            content: {
+              'application/zip': {
+                schema: { type: 'string', contentMediaType: 'application/zip' },
+              },
+            },
+          },
+          '206': {
+            description: 'The requested byte range',
+            content: {
+              'application/zip': {
+                schema: { type: 'string', contentMediaType: 'application/zip' },
+              },
+            },
+          },
+          ...authErrors,
+          '404': respond('No such job for this tenant'),
+          '409': respond('The job has no bundle (yet)'),
+          '416': respond('Range not satisfiable'),
+        },
+      },
+    },
+    '/signing-keys': {
+      get: {
+        summary: 'The public keys that sign bundles',
+        security: [],
+        responses: {
+          '200': { description: 'The keys', content: json('SigningKeys') },
+        },
+      },
+    },
+    '/healthz': {
+      get: {
+        summary: 'Liveness',
+        security: [],
+        responses: { '200': { description: 'Alive', content: json('Health') } },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        summary: 'This document',
+        security: [],
+        responses: {
+          '200': {
+            description: 'OpenAPI 3.1',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+        },
+      },
+    },
+  },
+} as const;

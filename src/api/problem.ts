@@ -1,0 +1,88 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import {
+  ERROR_CATALOG,
+  PackagerError,
+  isPackagerError,
+  type ErrorCode,
+} from '../domain/index.js';
+import type { Logger } from '../telemetry/index.js';
+
+/** The stable `type` URI of a problem (RFC 9457 §3.1.1). */
+export function problemTypeOf(code: ErrorCode): string {
+  return `urn:disclosure-packager:problem:${code
+    .toLowerCase()
+    .replace(/_/g, '-')}`;
+}
+
+/** Writes an RFC 9457 problem document for a PackagerError. */
+export function sendProblem(
+  res: Response,
+  error: PackagerError,
+  instance: string,
+): void {
+  const entry = ERROR_CATALOG[error.code];
+  if (error.status === 401) res.set('WWW-Authenticate', 'Bearer');
+  res
+    .status(error.status)
+    .type('application/problem+json')
+    .json({
+      type: problemTypeOf(error.code),
+      title: entry.title,
+      status: error.status,
+      detail: error.message,
+      code: error.code,
+      instance,
+      ...(error.details ? { errors: error.details.errors } : {}),
+    });
+}
+
+/** Answers every unmatched route with a 404 problem. */
+export const notFound: RequestHandler = (req, res) => {
+  sendProblem(
+    res,
+    new PackagerError('DP_NOT_FOUND', `no resource at ${req.path}`),
+    req.path,
+  );
+};
+
+/**
+ * The last handler: known errors become their problem; body-parser errors
+ * become 400/413/415; anything else is logged and answered without detail.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const known = toPackagerError(error);
+    if (known.code === 'DP_INTERNAL') {
+      logger.error({ event: 'request.failed', err: error }, 'unhandled error');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendProblem(res, known, req.path);
+  };
+}
+
+function toPackagerError(error: unknown): PackagerError {
+  if (isPackagerError(error)) return error;
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.parse.failed') {
+    return new PackagerError(
+      'DP_REQUEST_INVALID',
+      'the request body is not valid JSON',
+    );
+  }
+  if (type === 'entity.too.large') {
+    return new PackagerError(
+      'DP_PAYLOAD_TOO_LARGE',
+      'the request body is larger than 64 KiB',
+    );
+  }
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new PackagerError(
+      'DP_UNSUPPORTED_MEDIA_TYPE',
+      'the request body must be UTF-8 JSON',
+    );
+  }
+  return new PackagerError('DP_INTERNAL', 'an internal error occurred');
+}

@@ -1,0 +1,106 @@
+import { pipeline } from 'node:stream/promises';
+import { Router, type Request, type Response } from 'express';
+import parseRange from 'range-parser';
+import { PackagerError } from '../../domain/index.js';
+import type { JobService } from '../../jobs/index.js';
+import type { ByteRange, ObjectStore } from '../../storage/index.js';
+import { principalOf } from '../auth.js';
+import { toJobView } from '../present.js';
+
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** GET /jobs, GET /jobs/{id} and GET /jobs/{id}/bundle. */
+export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
+  const router = Router();
+
+  router.get('/jobs', async (req, res) => {
+    const { tenantId } = principalOf(req);
+    const list = await jobs.list(tenantId);
+    res.json({ jobs: list.map(toJobView) });
+  });
+
+  router.get('/jobs/:id', async (req, res) => {
+    const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
+    res.json(toJobView(job));
+  });
+
+  router.get('/jobs/:id/bundle', async (req, res) => {
+    const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
+    if (!job.bundle) {
+      throw new PackagerError(
+        'DP_BUNDLE_NOT_READY',
+        `job ${job.id} is ${job.status}; its bundle is not available`,
+      );
+    }
+    await sendObject(req, res, objects, job.bundle.objectKey, {
+      fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
+      sha512: job.bundle.sha512,
+    });
+  });
+
+  return router;
+}
+
+function jobIdOf(req: Request): string {
+  const id = String(req.params.id);
+  // A malformed id is simply a job that does not exist.
+  if (!JOB_ID.test(id)) {
+    throw new PackagerError('DP_JOB_NOT_FOUND', `no job ${id}`);
+  }
+  return id;
+}
+
+/** Streams an object, honouring a single byte range (RFC 9110 §14). */
+async function sendObject(
+  req: Request,
+  res: Response,
+  objects: ObjectStore,
+  key: string,
+  meta: { fileName: string; sha512: string },
+): Promise<void> {
+  const info = await objects.head(key);
+  if (!info) {
+    throw new PackagerError('DP_NOT_FOUND', 'the bundle is no longer stored');
+  }
+  let range: ByteRange | null;
+  try {
+    range = rangeOf(req.get('range'), info.size);
+  } catch (error) {
+    res.set('Content-Range', `bytes */${info.size}`);
+    throw error;
+  }
+  res.set({
+    'Content-Type': 'application/zip',
+    'Content-Disposition': `attachment; filename="${meta.fileName}"`,
+    'Accept-Ranges': 'bytes',
+    ETag: `"sha512-${meta.sha512.slice(0, 32)}"`,
+    'Cache-Control': 'private, no-store',
+  });
+  if (range) {
+    res.status(206);
+    res.set('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+    res.set('Content-Length', String(range.end - range.start + 1));
+  } else {
+    res.set('Content-Length', String(info.size));
+  }
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await pipeline(await objects.get(key, range ?? undefined), res);
+}
+
+function rangeOf(header: string | undefined, size: number): ByteRange | null {
+  if (!header) return null;
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -2) return null; // malformed: ignore, send the whole
+  if (ranges === -1 || ranges.type !== 'bytes') {
+    throw new PackagerError(
+      'DP_RANGE_NOT_SATISFIABLE',
+      `the range ${header} is outside the bundle's ${size} bytes`,
+    );
+  }
+  // Several ranges would need multipart/byteranges; serve the first.
+  const first = ranges[0];
+  return first ? { start: first.start, end: first.end } : null;
+}

@@ -1,0 +1,120 @@
+import type { ArtifactKind } from '../domain/index.js';
+
+/** Version of the manifest layout; bumped only on incompatible change. */
+export const MANIFEST_VERSION = '1';
+
+/** One evidence file of the bundle, as manifest.json describes it. */
+export interface ManifestFile {
+  path: string;
+  kind: ArtifactKind;
+  format: string;
+  specVersion: string | null;
+  mediaType: string;
+  size: number;
+  sha512: string;
+  /** Records (audit events) or documents (1) the file holds. */
+  items: number;
+  /** RFC 3339 UTC, or null for a file spanning many events. */
+  eventTime: string | null;
+  metadata: Record<string, unknown>;
+  jurisdictions?: string[];
+  policyVersions?: string[];
+}
+
+export interface KindSummary {
+  files: number;
+  items: number;
+  bytes: number;
+}
+
+/** A value the redaction stage changed; none are written yet. */
+export interface ManifestRedaction {
+  path: string;
+  policy: string;
+  count: number;
+}
+
+/** A proof about the bundle; the list stays empty until proofs exist. */
+export interface ManifestProof {
+  type: string;
+  [field: string]: unknown;
+}
+
+/**
+ * The bundle's manifest. Everything in it follows from the evidence, the
+ * request and the key, except `job`, which names the export that made it.
+ */
+export interface Manifest {
+  manifestVersion: typeof MANIFEST_VERSION;
+  generator: { name: string; version: string };
+  tenant: { id: string; name: string };
+  window: { from: string; to: string };
+  artifacts: ArtifactKind[];
+  job: { id: string; requestedBy: string; createdAt: string };
+  signing: {
+    keyId: string;
+    algorithm: string;
+    publicKey: string;
+    checksumIndex: string;
+    signature: string;
+    sigstoreBundle: string;
+  };
+  files: ManifestFile[];
+  summary: Partial<Record<ArtifactKind, KindSummary>>;
+  missing: { kind: ArtifactKind; reason: string }[];
+  redactions: ManifestRedaction[];
+  warnings: string[];
+  proofs: { version: 1; entries: ManifestProof[] };
+}
+
+/** The fields of a manifest that name the job rather than the evidence. */
+export const JOB_FIELDS = Object.freeze([
+  'job.id',
+  'job.requestedBy',
+  'job.createdAt',
+] as const);
+
+/** Sums files, items and bytes per artifact kind, one row per kind asked. */
+export function toSummary(
+  artifacts: readonly ArtifactKind[],
+  files: readonly ManifestFile[],
+): Partial<Record<ArtifactKind, KindSummary>> {
+  const summary: Partial<Record<ArtifactKind, KindSummary>> = {};
+  for (const kind of artifacts)
+    summary[kind] = { files: 0, items: 0, bytes: 0 };
+  for (const file of files) {
+    const row = (summary[file.kind] ??= { files: 0, items: 0, bytes: 0 });
+    row.files += 1;
+    row.items += file.items;
+    row.bytes += file.size;
+  }
+  return summary;
+}
+
+/**
+ * Serialises a manifest deterministically: our own fields in the order the
+ * Manifest type declares them (the order they are built in), the keys of
+ * free-form `metadata` sorted at every level by UTF-16 code units (as RFC
+ * 8785 orders them), two-space indent, one trailing LF.
+ */
+export function toManifestJson(manifest: Manifest): Buffer {
+  const json = JSON.stringify(manifest, sortMetadata, 2);
+  return Buffer.from(`${json}\n`, 'utf8');
+}
+
+function sortMetadata(key: string, value: unknown): unknown {
+  return key === 'metadata' ? sortKeysDeep(value) : value;
+}
+
+function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value === null || typeof value !== 'object') return value;
+  // Dates and other objects with toJSON serialise as JSON.stringify would.
+  const plain = value as Record<string, unknown> & { toJSON?: () => unknown };
+  if (typeof plain.toJSON === 'function') return plain.toJSON();
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(plain).sort()) {
+    sorted[key] = sortKeysDeep(plain[key]);
+  }
+  return sorted;
+}

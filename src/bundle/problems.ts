@@ -1,0 +1,60 @@
+/**
+ * Exit codes of `disclosure-packager verify`; 1 is left for usage errors.
+ * When problems of several classes occur, the highest class wins in the
+ * order unreadable, then signature, then integrity (docs/verification.md).
+ */
+export const VERIFY_EXIT = {
+  verified: 0,
+  integrity: 2,
+  signature: 3,
+  unreadable: 4,
+} as const;
+
+// Each problem code belongs to exactly one class, which sets the exit code.
+const CLASSES = {
+  unreadable: [
+    'not-a-zip',
+    'zip-corrupt',
+    'unsafe-path',
+    'duplicate-entry',
+    'too-many-entries',
+    'entry-too-large',
+    'entry-unreadable',
+    'unsupported-entry',
+  ],
+  signature: [
+    'signature-missing',
+    'signature-invalid',
+    'public-key-missing',
+    'public-key-invalid',
+    'key-mismatch',
+    'sigstore-bundle-invalid',
+  ],
+  integrity: [
+    'checksum-mismatch',
+    'missing-file',
+    'unlisted-file',
+    'index-malformed',
+    'manifest-invalid',
+    'manifest-mismatch',
+  ],
+} as const;
+
+type ProblemClass = keyof typeof CLASSES;
+export type ProblemCode = (typeof CLASSES)[ProblemClass][number];
+
+/** One thing wrong with a bundle, named for a person to act on. */
+export interface Problem {
+  code: ProblemCode;
+  path?: string;
+  message: string;
+}
+
+/** The exit code for a list of problems: 0 when there are none. */
+export function exitCodeOf(problems: readonly Problem[]): number {
+  for (const cls of ['unreadable', 'signature', 'integrity'] as const) {
+    const codes: readonly string[] = CLASSES[cls];
+    if (problems.some((p) => codes.includes(p.code))) return VERIFY_EXIT[cls];
+  }
+  return VERIFY_EXIT.verified;
+}

@@ -1,0 +1,35 @@
+import type { VerifyReport } from './verify.js';
+
+/** A short report for people: the verdict, the key, then each problem. */
+export function formatReport(report: VerifyReport): string {
+  const lines = [verdict(report), ...keyLines(report)];
+  for (const problem of report.problems) {
+    const where = problem.path === undefined ? '' : ` ${problem.path}:`;
+    lines.push(`  - [${problem.code}]${where} ${problem.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function verdict(report: VerifyReport): string {
+  if (report.ok) {
+    return `VERIFIED: ${report.files} files, checksums and signatures hold.`;
+  }
+  const count = report.problems.length;
+  return (
+    `NOT VERIFIED (exit ${report.exitCode}): ` +
+    `${count} problem${count === 1 ? '' : 's'} found.`
+  );
+}
+
+function keyLines(report: VerifyReport): string[] {
+  if (report.keyId === null) return [];
+  if (report.keySource === 'given') {
+    return [`Signing key: ${report.keyId} (the key you gave).`];
+  }
+  return [
+    `Signing key: ${report.keyId}, read from the bundle's own cosign.pub.`,
+    'A key inside the bundle proves integrity, not who signed it: compare',
+    'this key id with the fingerprint your provider published, or verify',
+    'again with --key and the published public key.',
+  ];
+}

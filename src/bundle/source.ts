@@ -1,0 +1,61 @@
+import type { ArtifactKind, TimeWindow } from '../domain/index.js';
+import type { Signer } from '../signing/index.js';
+import type { Manifest } from './manifest.js';
+import type { EntryContent } from './zipwriter.js';
+
+/** One evidence file to put in a bundle, streamed when its turn comes. */
+export interface BundleSource {
+  kind: ArtifactKind;
+  /** The original file name, or 'audit-events.jsonl'; made safe here. */
+  preferredName: string;
+  format: string;
+  specVersion: string | null;
+  mediaType: string;
+  eventTime: Date | null;
+  metadata: Record<string, unknown>;
+  /** Jurisdiction tags (for example 'EU'), when the evidence carries any. */
+  jurisdictions?: string[];
+  /** Versions of the policies a policy report was evaluated against. */
+  policyVersions?: string[];
+  /** The bytes; called once, when the entry is written. */
+  content(): EntryContent;
+  /** Records or documents in the file; called after content() is consumed. */
+  items(): number;
+}
+
+export interface AssembleProgress {
+  entriesWritten: number;
+  /** Uncompressed evidence bytes written so far. */
+  bytesWritten: number;
+}
+
+export interface AssembleOptions {
+  /** Receives the ZIP; ended when the bundle is complete. */
+  output: NodeJS.WritableStream;
+  tenant: { id: string; name: string };
+  window: TimeWindow;
+  artifacts: ArtifactKind[];
+  job: { id: string; requestedBy: string; createdAt: Date };
+  /** Evidence in a deterministic order; entries keep this order. */
+  sources: AsyncIterable<BundleSource> | Iterable<BundleSource>;
+  missing: { kind: ArtifactKind; reason: string }[];
+  warnings: string[];
+  signer: Signer;
+  generator: { name: string; version: string };
+  /** 'deflate' (the default) or 'store'. */
+  compression?: 'store' | 'deflate';
+  /** ZIP64 records for every entry; yazl adds them by itself when needed. */
+  forceZip64?: boolean;
+  onProgress?: (progress: AssembleProgress) => void;
+}
+
+export interface AssembleResult {
+  manifest: Manifest;
+  /** Bytes of the ZIP. */
+  size: number;
+  /** Hex SHA-512 of the whole ZIP, computed while it streamed. */
+  sha512: string;
+  /** Hex SHA-512 of SHA512SUMS, the document that is signed. */
+  indexSha512: string;
+  entries: number;
+}

@@ -1,0 +1,42 @@
+import { Command, Option } from 'commander';
+import { loadConfig } from '../../config/index.js';
+import { createLogger } from '../../telemetry/index.js';
+import type { CliIo } from '../io.js';
+import { startServer } from '../serve.js';
+
+/** `start`: the API, the in-process worker and the demo tenants. */
+export function startCommand(io: CliIo): Command {
+  return new Command('start')
+    .description('serve the API with an in-process worker (embedded default)')
+    .addOption(new Option('--port <port>', 'port to listen on').env('DP_PORT'))
+    .addOption(new Option('--host <host>', 'address to bind').env('DP_HOST'))
+    .option('--data-dir <dir>', 'data directory (default ./.data)')
+    .action(async (opts: { port?: string; host?: string; dataDir?: string }) => {
+      const config = loadConfig({
+        ...(opts.port ? { port: Number(opts.port) } : {}),
+        ...(opts.host ? { host: opts.host } : {}),
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      });
+      const logger = createLogger({
+        level: config.logLevel,
+        format: config.logFormat,
+      });
+      const server = await startServer(config, logger);
+      io.out(`Disclosure Packager is listening on ${server.url}\n`);
+      if (server.demoTokensPath) {
+        io.out(`Demo API tokens (tenants acme, globex): ${server.demoTokensPath}\n`);
+      }
+      await waitForSignal();
+      await server.close();
+    });
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop).once('SIGTERM', stop);
+  });
+}

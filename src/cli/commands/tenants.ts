@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { PackagerError, isTenantId } from '../../domain/index.js';
+import { withRuntime } from '../context.js';
+import type { CliIo } from '../io.js';
+
+/** `tenants add|list`: the tenants whose evidence is kept apart. */
+export function tenantsCommand(io: CliIo): Command {
+  const tenants = new Command('tenants').description('manage tenants');
+  tenants
+    .command('add')
+    .description('add a tenant (or rename an existing one)')
+    .argument('<id>', 'tenant id: lowercase letters, digits and dashes')
+    .requiredOption('--name <name>', 'display name')
+    .option('--data-dir <dir>', 'data directory')
+    .action(async (id: string, opts: { name: string; dataDir?: string }) => {
+      if (!isTenantId(id)) {
+        throw new PackagerError(
+          'DP_REQUEST_INVALID',
+          `tenant id ${JSON.stringify(id)} must be 1-63 lowercase letters, ` +
+            'digits or dashes, starting with a letter or digit',
+        );
+      }
+      await withRuntime(opts, (rt) =>
+        rt.store.saveTenant({ id, name: opts.name, sample: false }),
+      );
+      io.out(`tenant ${id} saved\n`);
+    });
+  tenants
+    .command('list')
+    .description('list tenants')
+    .option('--data-dir <dir>', 'data directory')
+    .action(async (opts: { dataDir?: string }) => {
+      const list = await withRuntime(opts, (rt) => rt.store.listTenants());
+      for (const t of list) {
+        io.out(`${t.id}\t${t.name}${t.sample ? '\t(sample)' : ''}\n`);
+      }
+    });
+  return tenants;
+}

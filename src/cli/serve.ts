@@ -1,0 +1,101 @@
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type PgBoss from 'pg-boss';
+import { createApp } from '../api/index.js';
+import type { ApiToken, Config } from '../config/index.js';
+import { DEMO_TENANTS, seedDemoTenants } from '../evidence/index.js';
+import { JobService, startQueue, startWorker } from '../jobs/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { demoTokensFile, loadOrCreateDemoTokens } from './tokens.js';
+
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Server {
+  url: string;
+  runtime: Runtime;
+  jobs: JobService;
+  tokens: ApiToken[];
+  /** The file holding the demo tokens, when demo tokens are in use. */
+  demoTokensPath: string | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded default in one process: the API, the queue and a worker,
+ * with the demo tenants seeded into an empty store.
+ */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: { now?: () => Date } = {},
+): Promise<Server> {
+  const runtime = await openRuntime(config, logger);
+  let boss: PgBoss | undefined;
+  try {
+    const tokens = await prepareTenants(runtime, options.now ?? (() => new Date()));
+    boss = await startQueue(runtime.db, (error) =>
+      logger.error({ event: 'worker.error', err: error }, 'queue error'),
+    );
+    const jobs = new JobService(runtime.db, boss);
+    await startWorker({ ...runtime, boss }, config.workerConcurrency);
+    const app = createApp({ ...runtime, config: { apiTokens: tokens }, jobs });
+    const http = app.listen(config.port, config.host);
+    await new Promise<void>((resolve, reject) => {
+      http.once('listening', resolve).once('error', reject);
+    });
+    const { port } = http.address() as AddressInfo;
+    const url = `http://${config.host}:${port}`;
+    logger.info({ event: 'server.started', url }, 'listening');
+    const queue = boss;
+    return {
+      url,
+      runtime,
+      jobs,
+      tokens,
+      demoTokensPath: config.apiTokens.length ? null : demoTokensFile(config.dataDir),
+      close: async () => {
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeAllConnections();
+        await queue.stop({ graceful: true, timeout: 30_000, wait: true });
+        await runtime.close();
+        logger.info({ event: 'server.stopped' }, 'stopped');
+      },
+    };
+  } catch (error) {
+    await boss?.stop({ graceful: false, wait: true }).catch(() => undefined);
+    await runtime.close();
+    throw error;
+  }
+}
+
+/** Seeds the demo tenants when asked to, and settles the API tokens. */
+async function prepareTenants(
+  runtime: Runtime,
+  now: () => Date,
+): Promise<ApiToken[]> {
+  const { config, logger } = runtime;
+  if (config.seedDemo) {
+    const seed = await seedDemoTenants({
+      store: runtime.store,
+      objects: runtime.objects,
+      packageRoot: PACKAGE_ROOT,
+      now: now(),
+    });
+    if (seed.seeded) {
+      logger.info(
+        { event: 'seed.completed', tenants: DEMO_TENANTS.map((t) => t.id) },
+        'seeded the demo tenants with sample evidence',
+      );
+    }
+  }
+  if (config.apiTokens.length > 0) return config.apiTokens;
+  if (!config.seedDemo) {
+    logger.warn(
+      { event: 'server.started' },
+      'no API tokens are configured (DP_API_TOKENS); every call will be refused',
+    );
+    return [];
+  }
+  return loadOrCreateDemoTokens(config.dataDir, DEMO_TENANTS);
+}

@@ -1,0 +1,98 @@
+import {
+  isCloudTrailFile,
+  isCloudTrailRecord,
+  isLookupEvent,
+  readCloudTrail,
+} from './cloudtrail.js';
+import {
+  isKubernetesEvent,
+  isKubernetesEventList,
+  readKubernetesEvent,
+} from './kubernetes.js';
+import {
+  toObjects,
+  type Detection,
+  type EventReader,
+  type JsonObject,
+  type LineError,
+  type ParsedAuditEvent,
+} from './shared.js';
+
+/** An audit format: its stable name, which records it owns, and a reader. */
+export interface AuditFormat {
+  name: 'kubernetes-audit' | 'cloudtrail';
+  owns: (record: JsonObject) => boolean;
+  read: EventReader;
+}
+
+export const AUDIT_FORMATS: readonly AuditFormat[] = [
+  {
+    name: 'kubernetes-audit',
+    owns: isKubernetesEvent,
+    read: readKubernetesEvent,
+  },
+  {
+    name: 'cloudtrail',
+    owns: (r) => isCloudTrailRecord(r) || isLookupEvent(r),
+    read: readCloudTrail,
+  },
+];
+
+/** The audit format that owns a record, if any. */
+export function auditFormatOf(record: JsonObject): AuditFormat | undefined {
+  return AUDIT_FORMATS.find((format) => format.owns(record));
+}
+
+/**
+ * Reads audit events from one whole JSON value: a single event (its
+ * original is the whole file), or a container of records (a Kubernetes
+ * EventList, a CloudTrail `{"Records": [...]}` file). Records inside a
+ * container cannot be cut out of the file byte for byte, so their
+ * original is the record re-serialised with JSON.stringify.
+ */
+export function readAuditValue(
+  value: JsonObject,
+  text: string,
+): Detection | null {
+  const single = auditFormatOf(value);
+  if (single) return collect(single, [[value, text, 1]]);
+  const container = isKubernetesEventList(value)
+    ? { format: AUDIT_FORMATS[0], items: value.items }
+    : isCloudTrailFile(value)
+      ? { format: AUDIT_FORMATS[1], items: value.Records }
+      : null;
+  if (!container?.format) return null;
+  const records = toObjects(container.items).map((r, i): Entry => [
+    r,
+    JSON.stringify(r),
+    i + 1,
+  ]);
+  return collect(container.format, records);
+}
+
+/** A record, its original text, and its position (line or item). */
+export type Entry = [record: JsonObject, original: string, line: number];
+
+/** Reads records of one format, turning each failure into a line error. */
+export function collect(
+  format: AuditFormat,
+  entries: Entry[],
+  errors: LineError[] = [],
+): Detection {
+  const events: ParsedAuditEvent[] = [];
+  for (const [record, original, line] of entries) {
+    const event = format.owns(record)
+      ? format.read(record, original)
+      : `not a ${format.name} record`;
+    if (typeof event === 'string') errors.push({ line, message: event });
+    else events.push(event);
+  }
+  errors.sort((a, b) => a.line - b.line);
+  return {
+    type: 'audit-events',
+    format: format.name,
+    events,
+    errors,
+    warnings: [],
+  };
+}

@@ -1,0 +1,113 @@
+import type { DocumentKind } from '../../domain/index.js';
+
+/** A JSON object, as parsed: the shape every format reader starts from. */
+export type JsonObject = Record<string, unknown>;
+
+/** What a document reader returns once it has recognised its format. */
+export interface DocumentFacts {
+  kind: DocumentKind;
+  format: string;
+  specVersion: string | null;
+  mediaType: string;
+  eventTime: Date | null;
+  metadata: Record<string, unknown>;
+  warnings: string[];
+}
+
+/** True for a plain JSON object (not an array, not null). */
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value when it is a non-empty string, else null. */
+export function toText(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** The value when it is an array, else an empty one. */
+export function toList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** The objects of an array, ignoring anything else it holds. */
+export function toObjects(value: unknown): JsonObject[] {
+  return toList(value).filter(isObject);
+}
+
+// RFC 3339 date-time with a zone; the space separator is allowed by §5.6.
+const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Parses an RFC 3339 timestamp; null for anything else (no guessing). */
+export function toTime(value: unknown): Date | null {
+  if (typeof value !== 'string' || !RFC3339.test(value)) return null;
+  const date = new Date(value.replace(' ', 'T'));
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** The earliest of some optional times, or null when there is none. */
+export function earliest(times: readonly (Date | null)[]): Date | null {
+  const known = times.filter((t): t is Date => t !== null);
+  if (known.length === 0) return null;
+  return new Date(Math.min(...known.map((t) => t.getTime())));
+}
+
+/** Counts how often each string occurs, in first-seen order. */
+export function tally(values: readonly unknown[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) {
+    if (typeof value !== 'string') continue;
+    counts[value] = (counts[value] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Parses JSON, answering undefined instead of throwing. */
+export function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One audit event as read from its source, before it joins a tenant. */
+export interface ParsedAuditEvent {
+  eventTime: Date;
+  id: string;
+  actor: string | null;
+  action: string | null;
+  resource: string | null;
+  outcome: string | null;
+  /** The record as read: see docs/formats.md for each format's rule. */
+  original: string;
+}
+
+/** A record that could not be read, by its 1-based line number. */
+export interface LineError {
+  line: number;
+  message: string;
+}
+
+/** How an audit format turns one record into an event, or says why not. */
+export type EventReader = (
+  record: JsonObject,
+  original: string,
+) => ParsedAuditEvent | string;
+
+/** What detection concluded about one file. */
+export type Detection =
+  | ({ type: 'document' } & DocumentFacts)
+  | {
+      type: 'audit-events';
+      format: string;
+      events: ParsedAuditEvent[];
+      errors: LineError[];
+      warnings: string[];
+    }
+  | { type: 'unrecognised'; reason: string };
+
+/** Wraps document facts as a detection. */
+export function asDocument(facts: DocumentFacts): Detection {
+  return { type: 'document', ...facts };
+}

@@ -1,0 +1,15 @@
+export { EvidenceStore } from './store.js';
+export {
+  detectEvidence,
+  type Detection,
+  type LineError,
+  type ParsedAuditEvent,
+} from './detect.js';
+export {
+  ingestPaths,
+  type IngestFileResult,
+  type IngestOptions,
+  type IngestSummary,
+} from './ingest.js';
+export { MAX_FILE_BYTES } from './walk.js';
+export { DEMO_TENANTS, seedDemoTenants, type SeedResult } from './demo.js';

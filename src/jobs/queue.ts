@@ -1,0 +1,67 @@
+import PgBoss from 'pg-boss';
+import type { Database, Queryable } from '../db/index.js';
+
+export const EXPORT_QUEUE = 'disclosure-export';
+
+/** What a queue message carries: ids only; the job row is the record. */
+export interface ExportMessage {
+  jobId: string;
+  tenantId: string;
+}
+
+/** pg-boss's own tables live beside ours, in a schema of their own. */
+export function queueSchemaOf(db: Database): string {
+  return db.schema === 'public' ? 'pgboss' : `${db.schema}_pgboss`;
+}
+
+/**
+ * Adapts a connection to pg-boss. pg-boss sends multi-statement scripts
+ * without parameters; PGlite accepts those only through `exec`, so those
+ * go there and everything else through a parameterised query.
+ */
+function toBossDb(db: Database, conn: Queryable = db): PgBoss.Db {
+  return {
+    executeSql: async (text: string, values: unknown[] = []) => {
+      if (values.length === 0 && db.kind === 'pglite' && conn === db) {
+        return db.exec(text);
+      }
+      return conn.query(text, values);
+    },
+  };
+}
+
+/** Starts the queue on the product's database and makes sure it exists. */
+export async function startQueue(
+  db: Database,
+  onError: (error: Error) => void,
+): Promise<PgBoss> {
+  const boss = new PgBoss({
+    db: toBossDb(db),
+    schema: queueSchemaOf(db),
+    // Sweeping and cron are not needed by an embedded single process;
+    // `supervise` keeps expiry and archiving running.
+    schedule: false,
+  });
+  boss.on('error', onError);
+  await boss.start();
+  await boss.createQueue(EXPORT_QUEUE);
+  return boss;
+}
+
+/**
+ * Enqueues an export inside the caller's transaction, so that a job row
+ * never exists without its message, nor a message without its row.
+ */
+export async function enqueueExport(
+  boss: PgBoss,
+  db: Database,
+  tx: Queryable,
+  message: ExportMessage,
+): Promise<void> {
+  await boss.send(EXPORT_QUEUE, message, {
+    db: toBossDb(db, tx),
+    // The state of record is the job row; the worker decides retries.
+    retryLimit: 0,
+    expireInSeconds: 60 * 60,
+  });
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { BundleSource } from '../bundle/index.js';
+import {
+  PackagerError,
+  type ArtifactKind,
+  type AuditEvent,
+  type DocumentKind,
+  type EvidenceDocument,
+  type TimeWindow,
+} from '../domain/index.js';
+import type { EvidenceStore } from '../evidence/index.js';
+import type { ObjectStore } from '../storage/index.js';
+
+export interface SourcePlan {
+  sources: BundleSource[];
+  missing: { kind: ArtifactKind; reason: string }[];
+  /** Items the window holds per requested kind, known before streaming. */
+  totals: Partial<Record<ArtifactKind, number>>;
+}
+
+/**
+ * Plans a bundle's entries for (tenant, window, kinds): the audit events as
+ * one JSON Lines entry, then every document, kind by kind, in a stable
+ * order (event time, then SHA-512). Nothing is read yet.
+ */
+export async function planSources(
+  store: EvidenceStore,
+  objects: ObjectStore,
+  tenantId: string,
+  window: TimeWindow,
+  kinds: readonly ArtifactKind[],
+): Promise<SourcePlan> {
+  const plan: SourcePlan = { sources: [], missing: [], totals: {} };
+  const counts = await store.countInWindow(tenantId, window);
+  for (const kind of kinds) {
+    plan.totals[kind] = counts[kind];
+    if (counts[kind] === 0) {
+      plan.missing.push({ kind, reason: `no ${kind} in the window` });
+    } else if (kind === 'audit-events') {
+      plan.sources.push(auditSource(store, tenantId, window));
+    } else {
+      const docs = await store.listDocuments(tenantId, kind, window);
+      plan.sources.push(...docs.map((doc) => documentSource(objects, doc)));
+    }
+  }
+  return plan;
+}
+
+function auditSource(
+  store: EvidenceStore,
+  tenantId: string,
+  window: TimeWindow,
+): BundleSource {
+  let items = 0;
+  return {
+    kind: 'audit-events',
+    preferredName: 'audit-events.jsonl',
+    format: 'disclosure-audit-jsonl',
+    specVersion: '1',
+    mediaType: 'application/jsonl',
+    eventTime: null,
+    metadata: { sortedBy: ['time', 'id', 'source.format'] },
+    content: async function* () {
+      for await (const event of store.streamAuditEvents(tenantId, window)) {
+        items += 1;
+        yield Buffer.from(toAuditLine(event) + '\n', 'utf8');
+      }
+    },
+    items: () => items,
+  };
+}
+
+/** One line of audit-events.jsonl: the common fields, then the record. */
+export function toAuditLine(event: AuditEvent): string {
+  return JSON.stringify({
+    time: event.eventTime.toISOString(),
+    id: event.id,
+    actor: event.actor,
+    action: event.action,
+    resource: event.resource,
+    outcome: event.outcome,
+    source: { format: event.sourceFormat, file: event.sourceName },
+    record: parseRecord(event.original),
+  });
+}
+
+function parseRecord(original: string): unknown {
+  try {
+    return JSON.parse(original) as unknown;
+  } catch {
+    return original;
+  }
+}
+
+function documentSource(
+  objects: ObjectStore,
+  doc: EvidenceDocument,
+): BundleSource {
+  return {
+    kind: doc.kind as DocumentKind,
+    preferredName: doc.fileName,
+    format: doc.format,
+    specVersion: doc.specVersion,
+    mediaType: doc.mediaType,
+    eventTime: doc.eventTime,
+    metadata: { ...doc.metadata, eventTimeSource: doc.eventTimeSource },
+    content: () => checkedContent(objects, doc),
+    items: () => 1,
+  };
+}
+
+/**
+ * Streams a document's stored bytes and refuses to finish if they no longer
+ * hash to what was recorded at ingest, so a corrupted object fails the
+ * export instead of being signed into a bundle.
+ */
+async function* checkedContent(
+  objects: ObjectStore,
+  doc: EvidenceDocument,
+): AsyncGenerator<Uint8Array> {
+  const hash = createHash('sha512');
+  const stream: Readable = await objects.get(doc.location);
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+    yield chunk as Buffer;
+  }
+  if (hash.digest('hex') !== doc.sha512) {
+    throw new PackagerError(
+      'DP_EVIDENCE_CORRUPT',
+      `stored evidence ${doc.fileName} no longer matches its SHA-512`,
+    );
+  }
+}

@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/api.js';
+
+const GOOD = {
+  tenantId: 'acme',
+  dateRange: { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' },
+  artifacts: ['sboms'],
+};
+
+describe('the API, given bad requests', () => {
+  let api: TestServer;
+  beforeAll(async () => {
+    api = await startTestServer();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const post = (body: unknown, init: { token?: string | null } = {}) =>
+    api.call('POST', '/disclosures/export', { body, ...init });
+
+  const cases: [string, unknown, number, string][] = [
+    [
+      'a body without tenantId',
+      { ...GOOD, tenantId: undefined },
+      400,
+      'DP_REQUEST_INVALID',
+    ],
+    [
+      'a body without dateRange',
+      { ...GOOD, dateRange: undefined },
+      400,
+      'DP_REQUEST_INVALID',
+    ],
+    [
+      'an empty artifact list',
+      { ...GOOD, artifacts: [] },
+      400,
+      'DP_REQUEST_INVALID',
+    ],
+    [
+      'an unknown artifact kind',
+      { ...GOOD, artifacts: ['sboms', 'secrets'] },
+      400,
+      'DP_ARTIFACT_UNKNOWN',
+    ],
+    [
+      'a malformed date',
+      {
+        ...GOOD,
+        dateRange: { from: '2026-13-01', to: '2026-02-01T00:00:00Z' },
+      },
+      400,
+      'DP_TIME_INVALID',
+    ],
+    [
+      'a date without a zone',
+      {
+        ...GOOD,
+        dateRange: { from: '2026-01-01T00:00:00', to: '2026-02-01T00:00:00Z' },
+      },
+      400,
+      'DP_TIME_INVALID',
+    ],
+    [
+      'a window whose end equals its start',
+      {
+        ...GOOD,
+        dateRange: { from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+      },
+      400,
+      'DP_WINDOW_INVERTED',
+    ],
+    [
+      'a window whose end is later as text but earlier in UTC',
+      {
+        ...GOOD,
+        dateRange: {
+          from: '2026-01-01T00:00:00Z',
+          to: '2026-01-01T05:00:00+05:30',
+        },
+      },
+      400,
+      'DP_WINDOW_INVERTED',
+    ],
+    ['a JSON array', [GOOD], 400, 'DP_REQUEST_INVALID'],
+    [
+      "another tenant's id",
+      { ...GOOD, tenantId: 'globex' },
+      404,
+      'DP_TENANT_UNKNOWN',
+    ],
+    [
+      'an unknown tenant id',
+      { ...GOOD, tenantId: 'no-such-tenant' },
+      404,
+      'DP_TENANT_UNKNOWN',
+    ],
+  ];
+
+  for (const [what, body, status, code] of cases) {
+    it(`answers ${what} with ${status} ${code}`, async () => {
+      const reply = await post(body);
+      expect(reply.status).toBe(status);
+      expect(reply.headers.get('content-type')).toContain(
+        'application/problem+json',
+      );
+      expect(reply.json.code).toBe(code);
+      expect(reply.json.detail).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    });
+  }
+
+  it('answers a token bound to a tenant that does not exist with 404', async () => {
+    const reply = await post(
+      { ...GOOD, tenantId: 'nowhere' },
+      { token: api.tokens.stranger },
+    );
+    expect(reply.status).toBe(404);
+    expect(reply.json.code).toBe('DP_TENANT_UNKNOWN');
+  });
+
+  it('accepts a window whose end is earlier as text but later in UTC', async () => {
+    const reply = await post({
+      ...GOOD,
+      dateRange: {
+        from: '2026-01-01T01:00:00+05:30',
+        to: '2026-01-01T00:00:00Z',
+      },
+    });
+    expect(reply.status).toBe(202);
+    expect(reply.json.job.dateRange.from).toBe('2025-12-31T19:30:00.000Z');
+  });
+
+  it('answers a missing token with 401 and a Bearer challenge', async () => {
+    const reply = await post(GOOD, { token: null });
+    expect(reply.status).toBe(401);
+    expect(reply.headers.get('www-authenticate')).toBe('Bearer');
+    expect(reply.json.code).toBe('DP_UNAUTHENTICATED');
+  });
+
+  it('answers a wrong token with 401', async () => {
+    const reply = await post(GOOD, { token: 'not-a-real-token-at-all' });
+    expect(reply.status).toBe(401);
+  });
+
+  it('answers malformed JSON with 400', async () => {
+    const reply = await api.call('POST', '/disclosures/export', {
+      rawBody: '{"tenantId": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.json.code).toBe('DP_REQUEST_INVALID');
+  });
+
+  it('answers a body that is not JSON with 415', async () => {
+    const reply = await api.call('POST', '/disclosures/export', {
+      rawBody: 'tenantId=acme',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(reply.status).toBe(415);
+    expect(reply.json.code).toBe('DP_UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('answers an oversized body with 413', async () => {
+    const reply = await post({ ...GOOD, padding: 'x'.repeat(70_000) });
+    expect(reply.status).toBe(413);
+  });
+
+  it('answers a malformed job id with 404', async () => {
+    const reply = await api.call('GET', '/jobs/not-a-uuid');
+    expect(reply.status).toBe(404);
+    expect(reply.json.code).toBe('DP_JOB_NOT_FOUND');
+  });
+
+  it('answers an unknown job id with 404', async () => {
+    const reply = await api.call(
+      'GET',
+      '/jobs/00000000-0000-4000-8000-000000000000',
+    );
+    expect(reply.status).toBe(404);
+  });
+
+  it('serves the OpenAPI document and the signing keys without a token', async () => {
+    const doc = await api.call('GET', '/openapi.json', { token: null });
+    expect(doc.json.openapi).toBe('3.1.0');
+    const keys = await api.call('GET', '/signing-keys', { token: null });
+    expect(keys.json.keys[0].publicKeyPem).toContain('BEGIN PUBLIC KEY');
+  });
+});

@@ -1,0 +1,184 @@
+import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { dropSchemas, uniqueSchema } from '../support/db.js';
+
+describe('the command line', () => {
+  let work: string;
+  const schema = uniqueSchema('cli');
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'dp-cli-'));
+    process.env.DP_DATA_DIR = path.join(work, 'data');
+    process.env.DP_DATABASE_SCHEMA = schema;
+    await runCli('tenants', 'add', 'acme', '--name', 'Acme');
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+    await dropSchemas(schema);
+  });
+
+  const exportArgs = (...extra: string[]) => [
+    'export',
+    '--tenant',
+    'acme',
+    '--from',
+    '2026-01-01T00:00:00Z',
+    '--to',
+    '2026-02-01T00:00:00Z',
+    '--out',
+    path.join(work, 'out.zip'),
+    '--no-progress',
+    ...extra,
+  ];
+
+  describe('when given bad input', () => {
+    const cases: [string, string[], RegExp][] = [
+      [
+        'a malformed date',
+        [
+          'export',
+          '--tenant',
+          'acme',
+          '--from',
+          'yesterday',
+          '--to',
+          '2026-02-01T00:00:00Z',
+          '--out',
+          'x.zip',
+        ],
+        /from must be an RFC 3339 date-time/,
+      ],
+      [
+        'an inverted window',
+        [
+          'export',
+          '--tenant',
+          'acme',
+          '--from',
+          '2026-02-01T00:00:00Z',
+          '--to',
+          '2026-01-01T00:00:00Z',
+          '--out',
+          'x.zip',
+        ],
+        /must be after its start/,
+      ],
+      [
+        'an unknown kind',
+        [
+          'export',
+          '--tenant',
+          'acme',
+          '--from',
+          '2026-01-01T00:00:00Z',
+          '--to',
+          '2026-02-01T00:00:00Z',
+          '--out',
+          'x.zip',
+          '--artifacts',
+          'sboms,secrets',
+        ],
+        /unknown artifact kind secrets/,
+      ],
+      [
+        'an unknown tenant',
+        ['ingest', '--tenant', 'nobody', '/tmp'],
+        /no tenant "nobody"/,
+      ],
+      [
+        'a bad tenant id',
+        ['tenants', 'add', 'Not OK', '--name', 'x'],
+        /must be 1-63 lowercase/,
+      ],
+      [
+        'an unreadable key file',
+        ['verify', 'x.zip', '--key', '/nonexistent/nope.pub'],
+        /cannot read the key file/,
+      ],
+    ];
+    for (const [what, args, message] of cases) {
+      it(`refuses ${what} with one plain line and exit 1`, async () => {
+        const result = await runCli(...args);
+        expect(result.code).toBe(1);
+        expect(result.err).toMatch(message);
+        expect(result.err).not.toMatch(/\n\s+at /);
+      });
+    }
+
+    it('refuses a missing required option with a usage error', async () => {
+      const result = await runCli('export', '--tenant', 'acme');
+      expect(result.code).toBe(1);
+      expect(result.err).toContain("required option '--from <time>'");
+    });
+
+    it('answers verify of a file that is not a ZIP with exit 4', async () => {
+      const file = path.join(work, 'not.zip');
+      await writeFile(file, 'hello');
+      const result = await runCli('verify', file);
+      expect(result.code).toBe(4);
+    });
+
+    it('answers verify of a missing file with exit 4', async () => {
+      const result = await runCli('verify', path.join(work, 'missing.zip'));
+      expect(result.code).toBe(4);
+    });
+  });
+
+  it('exports an empty window to a bundle that verifies, naming what is missing', async () => {
+    const result = await runCli(...exportArgs());
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('missing: audit-events');
+    const verified = await runCli(
+      'verify',
+      path.join(work, 'out.zip'),
+      '--json',
+    );
+    const report = JSON.parse(verified.out) as {
+      ok: boolean;
+      keySource: string;
+    };
+    expect(report.ok).toBe(true);
+    expect(report.keySource).toBe('bundle');
+    expect(verified.code).toBe(0);
+  });
+
+  it('fails an export whose stored evidence was altered, leaving no file', async () => {
+    const sbom = path.join(work, 'tiny.cdx.json');
+    await writeFile(sbom, JSON.stringify(aCycloneDx('2026-01-10T00:00:00Z')));
+    expect((await runCli('ingest', '--tenant', 'acme', sbom)).code).toBe(0);
+    const objects = path.join(
+      process.env.DP_DATA_DIR as string,
+      'objects',
+      'evidence',
+      'acme',
+    );
+    const [stored] = await readdir(objects);
+    await appendFile(path.join(objects, stored as string), ' ');
+
+    const out = path.join(work, 'altered.zip');
+    const result = await runCli(
+      ...exportArgs('--artifacts', 'sboms').map((a) =>
+        a.endsWith('out.zip') ? out : a,
+      ),
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('no longer matches its SHA-512');
+    expect(
+      (await readdir(work)).filter((f) => f.startsWith('altered')),
+    ).toEqual([]);
+  });
+});
+
+/** The smallest CycloneDX 1.6 JSON SBOM that states when it was made. */
+function aCycloneDx(timestamp: string): object {
+  return {
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    version: 1,
+    metadata: { timestamp },
+    components: [{ type: 'library', name: 'left-pad', version: '1.3.0' }],
+  };
+}

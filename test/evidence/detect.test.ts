@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { detectEvidence, type Detection } from '../../src/evidence/index.js';
+
+function detect(name: string, text: string): Detection {
+  return detectEvidence(name, Buffer.from(text));
+}
+
+/** A builder for a CloudTrail record; only what a test needs is given. */
+function aRecord(extra: Record<string, unknown> = {}) {
+  return {
+    eventVersion: '1.08',
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    eventTime: '2026-01-02T03:04:05Z',
+    eventID: 'e-1',
+    userIdentity: { arn: 'arn:aws:iam::1:user/bob' },
+    ...extra,
+  };
+}
+
+function eventsOf(detection: Detection) {
+  if (detection.type !== 'audit-events') throw new Error(detection.type);
+  return detection;
+}
+
+describe('detectEvidence', () => {
+  describe('when CloudTrail JSON Lines hold a record without a time', () => {
+    const lines = [aRecord(), aRecord({ eventID: 'e-2', eventTime: 'soon' })];
+    const detection = eventsOf(
+      detect('ct.jsonl', lines.map((r) => JSON.stringify(r)).join('\n')),
+    );
+
+    it('reads the good record', () => {
+      expect(detection.events.map((e) => e.id)).toEqual(['e-1']);
+    });
+
+    it('reports the bad one as a line error', () => {
+      expect(detection.errors).toEqual([
+        { line: 2, message: 'no RFC 3339 eventTime' },
+      ]);
+    });
+  });
+
+  describe('when a line is read from JSON Lines', () => {
+    it('keeps the line byte for byte as the original', () => {
+      const line =
+        '{"eventVersion":"1.08" , "eventSource":"x","eventTime":' +
+        '"2026-01-02T03:04:05Z"}';
+      const detection = eventsOf(detect('a.jsonl', `${line}\r\n${line}\n`));
+      expect(detection.events[0]?.original).toBe(line);
+    });
+  });
+
+  describe('when a CloudTrail record has no eventID', () => {
+    it('takes the SHA-256 of the original as its id', () => {
+      const text = JSON.stringify(aRecord({ eventID: undefined }));
+      const detection = eventsOf(detect('one.json', text));
+      const sha256 = createHash('sha256').update(text).digest('hex');
+      expect(detection.events[0]?.id).toBe(sha256);
+    });
+  });
+
+  describe('when given a Kubernetes EventList', () => {
+    it('reads each item as an event', () => {
+      const item = {
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        auditID: 'a',
+        stage: 'RequestReceived',
+        requestReceivedTimestamp: '2026-01-01T00:00:00Z',
+      };
+      const list = {
+        kind: 'EventList',
+        items: [item, { ...item, auditID: 'b' }],
+      };
+      const detection = eventsOf(detect('list.json', JSON.stringify(list)));
+      expect(detection.events.map((e) => e.id)).toEqual([
+        'a/RequestReceived',
+        'b/RequestReceived',
+      ]);
+    });
+  });
+
+  describe('when JSON embeds a private key', () => {
+    it('refuses the whole file', () => {
+      const text = JSON.stringify({
+        key: '-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----',
+      });
+      const detection = detect('x.json', text);
+      expect(detection.type === 'unrecognised' && detection.reason).toMatch(
+        /private keys are never ingested/,
+      );
+    });
+  });
+
+  describe('when XML carries a DOCTYPE', () => {
+    it('refuses it', () => {
+      const text =
+        '<?xml version="1.0"?><!DOCTYPE bom [<!ENTITY a "b">]>' +
+        '<bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>';
+      expect(detect('bom.xml', text)).toEqual({
+        type: 'unrecognised',
+        reason: 'XML with a DOCTYPE is refused',
+      });
+    });
+  });
+
+  describe('when a YAML policy report starts with a byte order mark', () => {
+    it('reads it as a policy report', () => {
+      const text =
+        '\uFEFFapiVersion: wgpolicyk8s.io/v1alpha2\n' +
+        'kind: ClusterPolicyReport\nmetadata: {name: r}\nresults: []\n';
+      expect(detect('r.yaml', text)).toMatchObject({ format: 'policy-report' });
+    });
+  });
+
+  describe('when a policy report summary disagrees with its results', () => {
+    it('warns and keeps the stated summary', () => {
+      const text = JSON.stringify({
+        apiVersion: 'wgpolicyk8s.io/v1alpha2',
+        kind: 'PolicyReport',
+        summary: { pass: 2 },
+        results: [{ policy: 'p', result: 'pass' }],
+      });
+      expect(detect('r.json', text)).toMatchObject({
+        metadata: { summary: { pass: 2 } },
+        warnings: [expect.stringMatching(/pass 2 stated, 1 listed/)],
+      });
+    });
+  });
+
+  describe('when a file is empty', () => {
+    it('says so', () => {
+      expect(detect('e.json', '')).toEqual({
+        type: 'unrecognised',
+        reason: 'empty',
+      });
+    });
+  });
+
+  describe('when a file is base64 of no known shape and not named .sig', () => {
+    it('does not take it for a signature', () => {
+      const text = Buffer.alloc(64, 7).toString('base64');
+      expect(detect('blob.txt', text).type).toBe('unrecognised');
+    });
+  });
+});

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrate, openDatabase, type Database } from '../../src/db/index.js';
+
+/** The real server when DATABASE_URL is set (always in CI), else none. */
+export const DATABASE_URL = process.env.DATABASE_URL || undefined;
+
+/** Backends a data-layer test runs on: PGlite always, PostgreSQL when set. */
+export const BACKENDS: ('pglite' | 'postgres')[] = DATABASE_URL
+  ? ['pglite', 'postgres']
+  : ['pglite'];
+
+/** A fresh schema name, so test files never see each other's rows. */
+export function uniqueSchema(prefix: string): string {
+  return `t_${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Opens and migrates a throw-away database on the chosen backend. */
+export async function openTestDatabase(
+  backend: 'pglite' | 'postgres',
+  prefix: string,
+): Promise<Database> {
+  const db = await openDatabase({
+    url: backend === 'postgres' ? DATABASE_URL : undefined,
+    dataDir: 'memory://',
+    schema: uniqueSchema(prefix),
+  });
+  await migrate(db);
+  return db;
+}
+
+/** Closes a test database, dropping its schemas on the real server. */
+export async function disposeTestDatabase(db: Database): Promise<void> {
+  await db.close();
+  if (db.kind === 'postgres') await dropSchemas(db.schema);
+}
+
+/** Drops a schema and its queue schema; safe when they do not exist. */
+export async function dropSchemas(schema: string): Promise<void> {
+  if (!DATABASE_URL) return;
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS ${schema}_pgboss CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
