@@ -3,7 +3,7 @@ import type { Problem } from './problems.js';
 // APPNOTE 4.4.4: general purpose bit 11 (the "language encoding flag")
 // says the name is UTF-8; without it the name is IBM code page 437.
 const UTF8_FLAG = 1 << 11;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 

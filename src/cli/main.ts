@@ -11,7 +11,10 @@ import { EXIT, processIo, type CliIo } from './io.js';
  * Runs the `disclosure-packager` command line and resolves to the exit
  * code. Errors reach the user as one plain line, never a stack trace.
  */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = processIo,
+): Promise<number> {
   let code: number = EXIT.ok;
   const setCode = (value: number) => {
     code = value;
@@ -19,7 +22,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const program = new Command('disclosure-packager')
     .description('Signed, verifiable disclosure bundles of tenant evidence')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureOutput(outputOf(io))
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(startCommand(io));
   program.addCommand(ingestCommand(io, setCode));
@@ -27,7 +30,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   program.addCommand(verifyCommand(io, setCode));
   program.addCommand(tenantsCommand(io));
   for (const command of program.commands) {
-    command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+    command.exitOverride().configureOutput(outputOf(io));
   }
   try {
     await program.parseAsync(argv);
@@ -35,6 +38,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (error) {
     return reportError(error, io);
   }
+}
+
+function outputOf(io: CliIo) {
+  return {
+    writeOut: (text: string) => io.out(text),
+    writeErr: (text: string) => io.err(text),
+  };
 }
 
 function reportError(error: unknown, io: CliIo): number {

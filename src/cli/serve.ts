@@ -33,7 +33,10 @@ export async function startServer(
   const runtime = await openRuntime(config, logger);
   let boss: PgBoss | undefined;
   try {
-    const tokens = await prepareTenants(runtime, options.now ?? (() => new Date()));
+    const tokens = await prepareTenants(
+      runtime,
+      options.now ?? (() => new Date()),
+    );
     boss = await startQueue(runtime.db, (error) =>
       logger.error({ event: 'worker.error', err: error }, 'queue error'),
     );
@@ -53,7 +56,9 @@ export async function startServer(
       runtime,
       jobs,
       tokens,
-      demoTokensPath: config.apiTokens.length ? null : demoTokensFile(config.dataDir),
+      demoTokensPath: config.apiTokens.length
+        ? null
+        : demoTokensFile(config.dataDir),
       close: async () => {
         await new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeAllConnections();

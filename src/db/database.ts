@@ -83,7 +83,8 @@ async function openPostgres(
     },
     exec: async (sql) => {
       // pg answers an array of results for a multi-statement script.
-      const result: pg.QueryResult | pg.QueryResult[] = await pool.query(sql);
+      const result = (await pool.query(sql)) as unknown as
+        pg.QueryResult | pg.QueryResult[];
       const last = Array.isArray(result) ? result.at(-1) : result;
       return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
     },
@@ -133,7 +134,7 @@ async function openPglite(dataDir: string, schema: string): Promise<Database> {
     exec: async (sql) => {
       const results = await lite.exec(sql);
       return {
-        rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[],
+        rows: results.at(-1)?.rows ?? [],
       };
     },
     transaction: (work) =>

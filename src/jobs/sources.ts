@@ -5,7 +5,6 @@ import {
   PackagerError,
   type ArtifactKind,
   type AuditEvent,
-  type DocumentKind,
   type EvidenceDocument,
   type TimeWindow,
 } from '../domain/index.js';
@@ -98,7 +97,7 @@ function documentSource(
   doc: EvidenceDocument,
 ): BundleSource {
   return {
-    kind: doc.kind as DocumentKind,
+    kind: doc.kind,
     preferredName: doc.fileName,
     format: doc.format,
     specVersion: doc.specVersion,

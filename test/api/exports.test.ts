@@ -43,7 +43,7 @@ describe('the export API', () => {
 
   describe('when a demo tenant exports its default window', () => {
     let jobId: string;
-    let job: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let job: Record<string, any>;
 
     beforeAll(async () => {
       const accepted = await api.call('POST', '/disclosures/export', {

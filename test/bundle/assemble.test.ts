@@ -73,7 +73,7 @@ describe('assembleBundle', () => {
     expect(result.entries).toBe(12);
   });
 
-  it('lists every file but the index and its signatures, sorted by bytes', () => {
+  it('indexes all but the index and its signatures, in byte order', () => {
     const lines = item('SHA512SUMS').toString().split('\n');
     expect(lines.pop()).toBe('');
     const paths = lines.map((line) => line.slice(130));

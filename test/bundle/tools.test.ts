@@ -70,7 +70,7 @@ describe('a bundle checked with standard tools', () => {
     expect(code).toBe(0);
   });
 
-  it('prints the key id with the fingerprint command of README.txt', async () => {
+  it('prints the key id with the README fingerprint command', async () => {
     const { output } = await shell(folder, VERIFY_COMMANDS[3]!);
     expect(output.trim().split('= ')[1]).toBe(signer.keyId.slice(7));
   });

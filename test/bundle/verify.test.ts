@@ -73,7 +73,7 @@ describe('verifyBundle', () => {
       expect(report.manifest?.tenant.id).toBe('acme');
     });
 
-    it('verifies it with the bundle key and says where the key came from', async () => {
+    it('verifies it with the bundled key, saying so', async () => {
       const report = await verifyBundle(bundle);
       expect(report).toMatchObject({ ok: true, keySource: 'bundle' });
       const text = formatReport(report);
@@ -95,7 +95,7 @@ describe('verifyBundle', () => {
       expect(codesOf(report)).toContain('checksum-mismatch sboms/sbom.json');
     });
 
-    it('reports it too when only the stored bytes were patched in place', async () => {
+    it('reports it too when stored bytes were patched in place', async () => {
       const path = join(dir, 'patched.zip');
       await rewriteZip(bundle, path, (items) => items);
       await patchBytes(path, 'attestation\n', 'attestatioN\n');
@@ -164,7 +164,7 @@ describe('verifyBundle', () => {
       );
     });
 
-    it('rejects a Sigstore bundle whose digest is not of SHA512SUMS', async () => {
+    it('rejects a Sigstore bundle with a wrong message digest', async () => {
       const report = await verifyEdited(
         'digest.zip',
         replaceItem('SHA512SUMS.sigstore.json', (d) => {

@@ -26,7 +26,7 @@ export interface CallInit {
 export interface Reply {
   status: number;
   headers: Headers;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
   bytes: Buffer;
 }
 

@@ -10,7 +10,7 @@ type Resp = { content?: Record<string, { schema: object }> };
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats.default(ajv);
-ajv.addSchema({ ...openApiDocument, $id: 'openapi' } as object);
+ajv.addSchema({ ...openApiDocument, $id: 'openapi' });
 
 /** Maps a concrete path onto the document's template, e.g. /jobs/{id}. */
 function templateOf(pathname: string): string | undefined {

@@ -34,7 +34,11 @@ export function exportCommand(io: CliIo): Command {
     .requiredOption('--tenant <id>', 'tenant to export')
     .requiredOption('--from <time>', 'window start, RFC 3339 (inclusive)')
     .requiredOption('--to <time>', 'window end, RFC 3339 (exclusive)')
-    .option('--artifacts <kinds>', 'comma-separated kinds', ARTIFACT_KINDS.join(','))
+    .option(
+      '--artifacts <kinds>',
+      'comma-separated kinds',
+      ARTIFACT_KINDS.join(','),
+    )
     .requiredOption('--out <file>', 'where to write the bundle ZIP')
     .option('--no-progress', 'do not draw a progress bar')
     .option('--data-dir <dir>', 'data directory')
@@ -54,8 +58,11 @@ export function exportCommand(io: CliIo): Command {
           requestedBy: `cli:${os.userInfo().username}`,
           createdAt: new Date(),
         };
-        return writeBundle(opts.out, opts.progress && io.isTTY, (out, onProgress) =>
-          runExport(rt, { tenant, window, artifacts, job }, out, onProgress),
+        return writeBundle(
+          opts.out,
+          opts.progress && io.isTTY,
+          (out, onProgress) =>
+            runExport(rt, { tenant, window, artifacts, job }, out, onProgress),
         );
       });
       io.out(summarize(opts.out, outcome));
@@ -63,7 +70,10 @@ export function exportCommand(io: CliIo): Command {
 }
 
 function toArtifacts(list: string): ArtifactKind[] {
-  const values = list.split(',').map((v) => v.trim()).filter(Boolean);
+  const values = list
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   const unknown = values.filter((v) => !isArtifactKind(v));
   if (values.length === 0 || unknown.length > 0) {
     throw new PackagerError(
@@ -89,9 +99,14 @@ async function writeBundle(
 ): Promise<ExportOutcome> {
   const temp = `${target}.partial-${process.pid}`;
   const file = createWriteStream(temp, { flags: 'wx' });
-  const bar = showProgress ? new cliProgress.SingleBar({
-    format: ' {stage} [{bar}] {value}/{total} items | {bytes} bytes',
-  }, cliProgress.Presets.shades_classic) : null;
+  const bar = showProgress
+    ? new cliProgress.SingleBar(
+        {
+          format: ' {stage} [{bar}] {value}/{total} items | {bytes} bytes',
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   bar?.start(1, 0, { stage: 'fetch', bytes: 0 });
   try {
     const outcome = await run(file, (p) => {

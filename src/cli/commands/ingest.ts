@@ -14,35 +14,39 @@ export function ingestCommand(
     .requiredOption('--tenant <id>', 'the tenant that owns the evidence')
     .option('--data-dir <dir>', 'data directory')
     .argument('<paths...>', 'files or folders')
-    .action(async (paths: string[], opts: { tenant: string; dataDir?: string }) => {
-      const summary = await withRuntime(opts, async (rt) => {
-        if (!(await rt.store.getTenant(opts.tenant))) {
-          throw new PackagerError(
-            'DP_TENANT_UNKNOWN',
-            `no tenant ${JSON.stringify(opts.tenant)}; add it with ` +
-              `"disclosure-packager tenants add ${opts.tenant} --name ..."`,
-          );
-        }
-        return ingestPaths({
-          tenantId: opts.tenant,
-          paths,
-          store: rt.store,
-          objects: rt.objects,
-          onFile: (file) => io.out(describe(file)),
+    .action(
+      async (paths: string[], opts: { tenant: string; dataDir?: string }) => {
+        const summary = await withRuntime(opts, async (rt) => {
+          if (!(await rt.store.getTenant(opts.tenant))) {
+            throw new PackagerError(
+              'DP_TENANT_UNKNOWN',
+              `no tenant ${JSON.stringify(opts.tenant)}; add it with ` +
+                `"disclosure-packager tenants add ${opts.tenant} --name ..."`,
+            );
+          }
+          return ingestPaths({
+            tenantId: opts.tenant,
+            paths,
+            store: rt.store,
+            objects: rt.objects,
+            onFile: (file) => io.out(describe(file)),
+          });
         });
-      });
-      io.out(
-        `\n${summary.files.length} files: ${summary.stored} stored, ` +
-          `${summary.duplicates} already present, ${summary.failed} failed\n`,
-      );
-      if (summary.failed > 0) setCode(EXIT.ingestIncomplete);
-    });
+        io.out(
+          `\n${summary.files.length} files: ${summary.stored} stored, ` +
+            `${summary.duplicates} already present, ${summary.failed} failed\n`,
+        );
+        if (summary.failed > 0) setCode(EXIT.ingestIncomplete);
+      },
+    );
 }
 
 function describe(file: IngestFileResult): string {
   const what = [file.kind, file.format].filter(Boolean).join(' / ');
   const head = `${file.status.padEnd(9)} ${file.path}`;
-  const detail = what ? `  (${what}, ${file.items} item${file.items === 1 ? '' : 's'})` : '';
+  const detail = what
+    ? `  (${what}, ${file.items} item${file.items === 1 ? '' : 's'})`
+    : '';
   const errors = file.errors.map((e) => `          ${e}\n`).join('');
   return `${head}${detail}\n${errors}`;
 }

@@ -11,24 +11,28 @@ export function startCommand(io: CliIo): Command {
     .addOption(new Option('--port <port>', 'port to listen on').env('DP_PORT'))
     .addOption(new Option('--host <host>', 'address to bind').env('DP_HOST'))
     .option('--data-dir <dir>', 'data directory (default ./.data)')
-    .action(async (opts: { port?: string; host?: string; dataDir?: string }) => {
-      const config = loadConfig({
-        ...(opts.port ? { port: Number(opts.port) } : {}),
-        ...(opts.host ? { host: opts.host } : {}),
-        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-      });
-      const logger = createLogger({
-        level: config.logLevel,
-        format: config.logFormat,
-      });
-      const server = await startServer(config, logger);
-      io.out(`Disclosure Packager is listening on ${server.url}\n`);
-      if (server.demoTokensPath) {
-        io.out(`Demo API tokens (tenants acme, globex): ${server.demoTokensPath}\n`);
-      }
-      await waitForSignal();
-      await server.close();
-    });
+    .action(
+      async (opts: { port?: string; host?: string; dataDir?: string }) => {
+        const config = loadConfig({
+          ...(opts.port ? { port: Number(opts.port) } : {}),
+          ...(opts.host ? { host: opts.host } : {}),
+          ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        });
+        const logger = createLogger({
+          level: config.logLevel,
+          format: config.logFormat,
+        });
+        const server = await startServer(config, logger);
+        io.out(`Disclosure Packager is listening on ${server.url}\n`);
+        if (server.demoTokensPath) {
+          io.out(
+            `Demo API tokens (tenants acme, globex): ${server.demoTokensPath}\n`,
+          );
+        }
+        await waitForSignal();
+        await server.close();
+      },
+    );
 }
 
 function waitForSignal(): Promise<void> {

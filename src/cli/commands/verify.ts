@@ -1,11 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { PackagerError } from '../../domain/index.js';
-import {
-  VERIFY_EXIT,
-  formatReport,
-  verifyBundle,
-} from '../../bundle/index.js';
+import { VERIFY_EXIT, formatReport, verifyBundle } from '../../bundle/index.js';
 import type { CliIo } from '../io.js';
 
 /** `verify BUNDLE.zip`: checks a bundle offline; exit code says why not. */
