@@ -78,7 +78,11 @@ export async function ingestPaths(
       options.onFile?.(result);
     }
   }
-  return summarise(files);
+  const summary = summarise(files);
+  // The query planner needs fresh statistics to page through a window by
+  // index; PGlite has no autovacuum to gather them after a bulk load.
+  if (summary.stored > 0) await options.store.refreshStatistics();
+  return summary;
 }
 
 function summarise(files: IngestFileResult[]): IngestSummary {

@@ -69,6 +69,11 @@ export class EvidenceStore {
     return rows;
   }
 
+  /** Refreshes the planner's statistics after a bulk load. */
+  async refreshStatistics(): Promise<void> {
+    await this.db.exec('ANALYZE audit_events; ANALYZE evidence_documents');
+  }
+
   /** Stores events, skipping ones already known; returns how many were new. */
   async addAuditEvents(events: readonly AuditEvent[]): Promise<number> {
     let inserted = 0;

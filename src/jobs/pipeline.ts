@@ -71,7 +71,7 @@ export async function runExport(
     onProgress: (p) =>
       onProgress({
         stage: 'assemble',
-        itemsDone: Math.min(p.entriesWritten, itemsTotal),
+        itemsDone: plan.itemsDone(),
         itemsTotal,
         bytesWritten: p.bytesWritten,
       }),

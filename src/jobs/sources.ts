@@ -16,6 +16,13 @@ export interface SourcePlan {
   missing: { kind: ArtifactKind; reason: string }[];
   /** Items the window holds per requested kind, known before streaming. */
   totals: Partial<Record<ArtifactKind, number>>;
+  /** Items streamed so far, across all sources, for progress. */
+  itemsDone(): number;
+}
+
+/** Counts items as sources stream them. */
+class ItemCounter {
+  count = 0;
 }
 
 /**
@@ -30,17 +37,25 @@ export async function planSources(
   window: TimeWindow,
   kinds: readonly ArtifactKind[],
 ): Promise<SourcePlan> {
-  const plan: SourcePlan = { sources: [], missing: [], totals: {} };
+  const counter = new ItemCounter();
+  const plan: SourcePlan = {
+    sources: [],
+    missing: [],
+    totals: {},
+    itemsDone: () => counter.count,
+  };
   const counts = await store.countInWindow(tenantId, window);
   for (const kind of kinds) {
     plan.totals[kind] = counts[kind];
     if (counts[kind] === 0) {
       plan.missing.push({ kind, reason: `no ${kind} in the window` });
     } else if (kind === 'audit-events') {
-      plan.sources.push(auditSource(store, tenantId, window));
+      plan.sources.push(auditSource(store, tenantId, window, counter));
     } else {
       const docs = await store.listDocuments(tenantId, kind, window);
-      plan.sources.push(...docs.map((doc) => documentSource(objects, doc)));
+      plan.sources.push(
+        ...docs.map((doc) => documentSource(objects, doc, counter)),
+      );
     }
   }
   return plan;
@@ -50,6 +65,7 @@ function auditSource(
   store: EvidenceStore,
   tenantId: string,
   window: TimeWindow,
+  counter: ItemCounter,
 ): BundleSource {
   let items = 0;
   return {
@@ -63,6 +79,7 @@ function auditSource(
     content: async function* () {
       for await (const event of store.streamAuditEvents(tenantId, window)) {
         items += 1;
+        counter.count += 1;
         yield Buffer.from(toAuditLine(event) + '\n', 'utf8');
       }
     },
@@ -95,6 +112,7 @@ function parseRecord(original: string): unknown {
 function documentSource(
   objects: ObjectStore,
   doc: EvidenceDocument,
+  counter: ItemCounter,
 ): BundleSource {
   return {
     kind: doc.kind,
@@ -104,7 +122,7 @@ function documentSource(
     mediaType: doc.mediaType,
     eventTime: doc.eventTime,
     metadata: { ...doc.metadata, eventTimeSource: doc.eventTimeSource },
-    content: () => checkedContent(objects, doc),
+    content: () => checkedContent(objects, doc, counter),
     items: () => 1,
   };
 }
@@ -117,6 +135,7 @@ function documentSource(
 async function* checkedContent(
   objects: ObjectStore,
   doc: EvidenceDocument,
+  counter: ItemCounter,
 ): AsyncGenerator<Uint8Array> {
   const hash = createHash('sha512');
   const stream: Readable = await objects.get(doc.location);
@@ -130,4 +149,5 @@ async function* checkedContent(
       `stored evidence ${doc.fileName} no longer matches its SHA-512`,
     );
   }
+  counter.count += 1;
 }
