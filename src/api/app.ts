@@ -4,7 +4,7 @@ import type { EvidenceStore } from '../evidence/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { Signer } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
-import type { Logger } from '../telemetry/index.js';
+import type { Logger, Metrics } from '../telemetry/index.js';
 import { authenticate } from './auth.js';
 import { openApiDocument } from './openapi.js';
 import { errorHandler, notFound } from './problem.js';
@@ -20,6 +20,7 @@ export interface ApiDeps {
   objects: ObjectStore;
   signer: Signer;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** The HTTP API: public routes first, then everything behind a token. */
@@ -27,11 +28,16 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(deps.logger, deps.metrics));
   app.use(express.json({ limit: '64kb' }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res
+      .type(deps.metrics.registry.contentType)
+      .send(await deps.metrics.registry.metrics());
   });
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);

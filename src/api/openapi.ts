@@ -297,6 +297,18 @@ export const openApiDocument = {
         responses: { '200': { description: 'Alive', content: json('Health') } },
       },
     },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics (restrict to the scraper at the proxy)',
+        security: [],
+        responses: {
+          '200': {
+            description: 'Prometheus text exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         summary: 'This document',

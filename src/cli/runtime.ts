@@ -4,7 +4,7 @@ import { migrate, openDatabase, type Database } from '../db/index.js';
 import { EvidenceStore } from '../evidence/index.js';
 import { loadOrCreateEmbeddedSigner, type Signer } from '../signing/index.js';
 import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
-import type { Logger } from '../telemetry/index.js';
+import { Metrics, type Logger } from '../telemetry/index.js';
 
 /** The parts every entry point shares, opened from one configuration. */
 export interface Runtime {
@@ -14,6 +14,7 @@ export interface Runtime {
   store: EvidenceStore;
   objects: ObjectStore;
   signer: Signer;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -49,6 +50,7 @@ export async function openRuntime(
       store: new EvidenceStore(db),
       objects: new LocalObjectStore(path.join(config.dataDir, 'objects')),
       signer,
+      metrics: new Metrics(),
       close: () => db.close(),
     };
   } catch (error) {

@@ -9,7 +9,7 @@ import {
 import type { EvidenceStore } from '../evidence/index.js';
 import type { Signer } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
-import type { Logger } from '../telemetry/index.js';
+import type { Logger, Metrics } from '../telemetry/index.js';
 import { runExport, type ExportOutcome } from './pipeline.js';
 import { EXPORT_QUEUE, type ExportMessage } from './queue.js';
 import { jobQueries, type StoredJob } from './repository.js';
@@ -21,6 +21,7 @@ export interface WorkerDeps {
   objects: ObjectStore;
   signer: Signer;
   logger: Logger;
+  metrics: Metrics;
 }
 
 // Progress is saved at most this often, so big exports do not hammer
@@ -72,6 +73,7 @@ export async function processExport(
   try {
     const outcome = await exportToStore(deps, job, (p) => (last = p));
     await finishCompleted(deps, job, outcome);
+    recordOutcome(deps.metrics, job, 'completed', outcome);
     log.info(
       { event: 'job.completed', size: outcome.result.size },
       'export completed',
@@ -86,6 +88,7 @@ export async function processExport(
       error: failure,
       bundle: null,
     });
+    recordOutcome(deps.metrics, job, 'failed');
     log.error({ event: 'job.failed', err: error }, failure.message);
   }
 }
@@ -158,6 +161,22 @@ async function finishCompleted(
       keyId: result.manifest.signing.keyId,
     },
   });
+}
+
+function recordOutcome(
+  metrics: Metrics,
+  job: StoredJob,
+  status: 'completed' | 'failed',
+  outcome?: ExportOutcome,
+): void {
+  const seconds = (Date.now() - job.createdAt.getTime()) / 1000;
+  metrics.exportsTotal.inc({ status });
+  metrics.exportDuration.observe({ status }, seconds);
+  if (!outcome) return;
+  metrics.bundleSize.observe(outcome.result.size);
+  for (const [kind, items] of Object.entries(outcome.counts)) {
+    metrics.evidenceItems.inc({ kind }, items ?? 0);
+  }
 }
 
 function toJobError(error: unknown): JobError {

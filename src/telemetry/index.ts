@@ -1,2 +1,3 @@
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger, LogEvent, LoggerOptions } from './logger.js';
+export { Metrics } from './metrics.js';
