@@ -7,6 +7,7 @@ import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { authenticate } from './auth.js';
 import { openApiDocument } from './openapi.js';
+import { methodNotAllowed } from './methods.js';
 import { errorHandler, notFound } from './problem.js';
 import { requestLog } from './requestlog.js';
 import { exportRoutes } from './routes/exports.js';
@@ -31,6 +32,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(requestLog(deps.logger, deps.metrics));
   app.use(express.json({ limit: '64kb' }));
 
+  // Known paths asked with another method answer 405, even unauthenticated:
+  // which methods a public API has is no secret.
+  app.use(methodNotAllowed(openApiDocument.paths));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -186,7 +186,15 @@ const schemas = {
   },
 };
 
+// Every operation can meet these: an unreadable request (a malformed path
+// escape, a body that does not decode) and a method the path lacks.
+const commonErrors = {
+  '400': respond('The request could not be read'),
+  '405': respond('The path does not have this method; see Allow'),
+};
+
 const authErrors = {
+  ...commonErrors,
   '401': respond('Missing or invalid API token'),
 };
 
@@ -224,8 +232,8 @@ export const openApiDocument = {
             headers: { Location: { schema: { type: 'string' } } },
             content: json('ExportAccepted'),
           },
-          '400': respond('The request is not valid'),
           ...authErrors,
+          '400': respond('The request is not valid'),
           '404': respond('Unknown tenant'),
           '409': respond('Idempotency key reused with another request'),
           '413': respond('Body too large'),
@@ -286,6 +294,7 @@ export const openApiDocument = {
         summary: 'The public keys that sign bundles',
         security: [],
         responses: {
+          ...commonErrors,
           '200': { description: 'The keys', content: json('SigningKeys') },
         },
       },
@@ -294,7 +303,10 @@ export const openApiDocument = {
       get: {
         summary: 'Liveness',
         security: [],
-        responses: { '200': { description: 'Alive', content: json('Health') } },
+        responses: {
+          ...commonErrors,
+          '200': { description: 'Alive', content: json('Health') },
+        },
       },
     },
     '/metrics': {
@@ -302,6 +314,7 @@ export const openApiDocument = {
         summary: 'Prometheus metrics (restrict to the scraper at the proxy)',
         security: [],
         responses: {
+          ...commonErrors,
           '200': {
             description: 'Prometheus text exposition format',
             content: { 'text/plain': { schema: { type: 'string' } } },
@@ -314,6 +327,7 @@ export const openApiDocument = {
         summary: 'This document',
         security: [],
         responses: {
+          ...commonErrors,
           '200': {
             description: 'OpenAPI 3.1',
             content: { 'application/json': { schema: { type: 'object' } } },

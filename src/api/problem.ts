@@ -65,11 +65,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 function toPackagerError(error: unknown): PackagerError {
   if (isPackagerError(error)) return error;
-  const type = (error as { type?: string }).type;
+  const { type, status } = error as { type?: string; status?: number };
   if (type === 'entity.parse.failed') {
     return new PackagerError(
       'DP_REQUEST_INVALID',
-      'the request body is not valid JSON',
+      'the request body must be a JSON object',
     );
   }
   if (type === 'entity.too.large') {
@@ -78,10 +78,18 @@ function toPackagerError(error: unknown): PackagerError {
       'the request body is larger than 64 KiB',
     );
   }
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+  if (status === 415) {
     return new PackagerError(
       'DP_UNSUPPORTED_MEDIA_TYPE',
-      'the request body must be UTF-8 JSON',
+      'the request body must be UTF-8 JSON, sent without a content encoding',
+    );
+  }
+  // Other client errors raised by the HTTP layer: a malformed percent
+  // escape in the path, a body that does not inflate, and the like.
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new PackagerError(
+      'DP_REQUEST_INVALID',
+      'the request could not be read (malformed path or body)',
     );
   }
   return new PackagerError('DP_INTERNAL', 'an internal error occurred');

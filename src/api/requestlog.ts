@@ -11,7 +11,8 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     const started = process.hrtime.bigint();
     const requestId = randomUUID();
     res.set('X-Request-Id', requestId);
-    res.on('finish', () => {
+    // 'close' comes for every response, also one the client cut short.
+    res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // The route template, never the raw path: ids would explode the
       // label set.

@@ -50,7 +50,10 @@ function checkListedFile(
   problems: Problem[],
 ) {
   if (entry === undefined) {
-    problems.push(missing(path, `listed in ${BUNDLE_FILES.index}`));
+    // An entry that is there but could not be read is already reported.
+    if (!problems.some((p) => p.path === path)) {
+      problems.push(missing(path, `listed in ${BUNDLE_FILES.index}`));
+    }
   } else if (entry.sha512 !== sha512) {
     problems.push({
       code: 'checksum-mismatch',

@@ -9,7 +9,7 @@ import {
   detectXml,
   detectYaml,
 } from './formats/text.js';
-import { asDocument, type Detection } from './formats/shared.js';
+import { asDocument, parseJson, type Detection } from './formats/shared.js';
 
 export type {
   Detection,
@@ -71,7 +71,7 @@ function detectJsonText(text: string): Detection | null {
   if (start !== '{' && start !== '[') return null;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     return detectLines(text) ?? notJson(error);
   }

@@ -87,25 +87,27 @@ function auditSource(
   };
 }
 
-/** One line of audit-events.jsonl: the common fields, then the record. */
+/**
+ * One line of audit-events.jsonl: the common fields, then the record as
+ * JSON, or as the original text when it is not JSON (or cannot be
+ * re-serialised, such as a record nested deeper than the stack allows).
+ */
 export function toAuditLine(event: AuditEvent): string {
-  return JSON.stringify({
-    time: event.eventTime.toISOString(),
-    id: event.id,
-    actor: event.actor,
-    action: event.action,
-    resource: event.resource,
-    outcome: event.outcome,
-    source: { format: event.sourceFormat, file: event.sourceName },
-    record: parseRecord(event.original),
-  });
-}
-
-function parseRecord(original: string): unknown {
+  const line = (record: unknown) =>
+    JSON.stringify({
+      time: event.eventTime.toISOString(),
+      id: event.id,
+      actor: event.actor,
+      action: event.action,
+      resource: event.resource,
+      outcome: event.outcome,
+      source: { format: event.sourceFormat, file: event.sourceName },
+      record,
+    });
   try {
-    return JSON.parse(original) as unknown;
+    return line(JSON.parse(event.original) as unknown);
   } catch {
-    return original;
+    return line(event.original);
   }
 }
 

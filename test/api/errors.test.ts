@@ -187,3 +187,63 @@ describe('the API, given bad requests', () => {
     expect(keys.json.keys[0].publicKeyPem).toContain('BEGIN PUBLIC KEY');
   });
 });
+
+describe('the API, at the edges of HTTP', () => {
+  let api: TestServer;
+  beforeAll(async () => {
+    api = await startTestServer();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('answers a method the path lacks with 405 and Allow', async () => {
+    const reply = await api.call(
+      'DELETE',
+      '/jobs/00000000-0000-4000-8000-000000000000',
+      {
+        token: null,
+      },
+    );
+    expect(reply.status).toBe(405);
+    expect(reply.headers.get('allow')).toBe('GET, HEAD');
+    expect(reply.json.code).toBe('DP_METHOD_NOT_ALLOWED');
+  });
+
+  it('answers a malformed percent escape in the path with 400', async () => {
+    const reply = await api.call('GET', '/jobs/%E0%A4%A');
+    expect(reply.status).toBe(400);
+    expect(reply.json.code).toBe('DP_REQUEST_INVALID');
+  });
+
+  it('answers a body that is JSON but not an object with 400', async () => {
+    const reply = await api.call('POST', '/disclosures/export', {
+      rawBody: 'null',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.json.detail).toContain('JSON object');
+  });
+
+  it('answers a content encoding it cannot read with 415', async () => {
+    const reply = await api.call('POST', '/disclosures/export', {
+      rawBody: '{}',
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'compress',
+      },
+    });
+    expect(reply.status).toBe(415);
+  });
+
+  it('answers a body that does not inflate with 400, not 500', async () => {
+    const reply = await api.call('POST', '/disclosures/export', {
+      rawBody: 'not deflate data',
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'deflate',
+      },
+    });
+    expect(reply.status).toBe(400);
+  });
+});

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -93,6 +93,28 @@ describe('verifyBundle', () => {
       );
       expect(report.exitCode).toBe(VERIFY_EXIT.integrity);
       expect(codesOf(report)).toContain('checksum-mismatch sboms/sbom.json');
+    });
+
+    it('names a compressed entry it cannot read once, not also as missing', async () => {
+      const deflated = join(dir, 'deflated.zip');
+      await assembleToFile(deflated, {
+        ...anAssembly(signer),
+        compression: 'deflate',
+      });
+      const path = join(dir, 'flipped.zip');
+      const bytes = await readFile(deflated);
+      // The first entry's deflate data begins after its local header; a
+      // block type of 3 is reserved (RFC 1951 §3.2.3), so inflating fails.
+      const at = 30 + bytes.readUInt16LE(26) + bytes.readUInt16LE(28);
+      bytes[at] = (bytes[at] ?? 0) | 0x06;
+      await writeFile(path, bytes);
+      const report = await verifyBundle(path, {
+        publicKeyPem: signer.publicKeyPem,
+      });
+      expect(report.exitCode).toBe(VERIFY_EXIT.unreadable);
+      const codes = codesOf(report);
+      expect(codes.filter((c) => c.includes('audit-events/'))).toHaveLength(1);
+      expect(codes.some((c) => c.startsWith('missing-file'))).toBe(false);
     });
 
     it('reports it too when stored bytes were patched in place', async () => {

@@ -1,4 +1,11 @@
-import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +114,34 @@ describe('the command line', () => {
         expect(result.err).not.toMatch(/\n\s+at /);
       });
     }
+
+    it('refuses to overwrite an existing file without --force', async () => {
+      const out = path.join(work, 'exists.zip');
+      await writeFile(out, 'keep me');
+      const args = exportArgs().map((a) => (a.endsWith('out.zip') ? out : a));
+      const result = await runCli(...args);
+      expect(result.code).toBe(1);
+      expect(result.err).toContain('pass --force to replace it');
+      expect(await readFile(out, 'utf8')).toBe('keep me');
+    });
+
+    it('refuses an output that is not a regular file, even with --force', async () => {
+      const args = exportArgs('--force').map((a) =>
+        a.endsWith('out.zip') ? '/dev/null' : a,
+      );
+      const result = await runCli(...args);
+      expect(result.code).toBe(1);
+      expect(result.err).toContain('not a regular file');
+    });
+
+    it('refuses an output folder that does not exist before doing any work', async () => {
+      const args = exportArgs().map((a) =>
+        a.endsWith('out.zip') ? '/no/such/dir/x.zip' : a,
+      );
+      const result = await runCli(...args);
+      expect(result.code).toBe(1);
+      expect(result.err).toContain('does not exist');
+    });
 
     it('refuses a missing required option with a usage error', async () => {
       const result = await runCli('export', '--tenant', 'acme');

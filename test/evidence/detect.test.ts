@@ -146,3 +146,23 @@ describe('detectEvidence', () => {
     });
   });
 });
+
+describe('detectEvidence, given JSON nested absurdly deep', () => {
+  it('refuses the line with a reason instead of storing it', () => {
+    const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+    const line = JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      auditID: 'x',
+      stage: 'ResponseComplete',
+      requestReceivedTimestamp: '2026-01-01T00:00:00Z',
+    });
+    const text = `${line}\n${line.slice(0, -1)},"deep":${deep}}\n`;
+    const detection = detectEvidence('deep.jsonl', Buffer.from(text));
+    expect(detection.type).toBe('audit-events');
+    if (detection.type !== 'audit-events') return;
+    expect(detection.events).toHaveLength(1);
+    expect(detection.errors[0]?.line).toBe(2);
+    expect(detection.errors[0]?.message).toMatch(/nested more than 256/);
+  });
+});

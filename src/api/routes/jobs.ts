@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
 import parseRange from 'range-parser';
 import { PackagerError } from '../../domain/index.js';
@@ -43,9 +42,9 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
 
 function jobIdOf(req: Request): string {
   const id = String(req.params.id);
-  // A malformed id is simply a job that does not exist.
+  // A malformed id is simply a job that does not exist (and is not echoed).
   if (!JOB_ID.test(id)) {
-    throw new PackagerError('DP_JOB_NOT_FOUND', `no job ${id}`);
+    throw new PackagerError('DP_JOB_NOT_FOUND', 'no such job');
   }
   return id;
 }
@@ -87,20 +86,29 @@ async function sendObject(
     res.end();
     return;
   }
-  await pipeline(await objects.get(key, range ?? undefined), res);
+  const body = await objects.get(key, range ?? undefined);
+  // A client that hangs up early is normal for downloads: stop reading,
+  // and do not treat it as a server error.
+  res.once('close', () => body.destroy());
+  body.once('error', () => res.destroy());
+  body.pipe(res);
 }
 
 function rangeOf(header: string | undefined, size: number): ByteRange | null {
   if (!header) return null;
   const ranges = parseRange(size, header, { combine: true });
-  if (ranges === -2) return null; // malformed: ignore, send the whole
-  if (ranges === -1 || ranges.type !== 'bytes') {
+  // RFC 9110 §14.2: a malformed range, another unit, or several ranges
+  // (which would need multipart/byteranges) are ignored: send it whole.
+  if (ranges === -2) return null;
+  if (ranges !== -1 && (ranges.type !== 'bytes' || ranges.length > 1)) {
+    return null;
+  }
+  if (ranges === -1) {
     throw new PackagerError(
       'DP_RANGE_NOT_SATISFIABLE',
-      `the range ${header} is outside the bundle's ${size} bytes`,
+      `the range ${header.slice(0, 100)} is outside the bundle's ${size} bytes`,
     );
   }
-  // Several ranges would need multipart/byteranges; serve the first.
   const first = ranges[0];
   return first ? { start: first.start, end: first.end } : null;
 }

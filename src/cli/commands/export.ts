@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import os from 'node:os';
 import { finished } from 'node:stream/promises';
 import { Command } from 'commander';
@@ -24,6 +26,7 @@ interface ExportOptions {
   artifacts: string;
   out: string;
   progress: boolean;
+  force?: boolean;
   dataDir?: string;
 }
 
@@ -41,10 +44,12 @@ export function exportCommand(io: CliIo): Command {
     )
     .requiredOption('--out <file>', 'where to write the bundle ZIP')
     .option('--no-progress', 'do not draw a progress bar')
+    .option('--force', 'replace FILE if it exists (a regular file only)')
     .option('--data-dir <dir>', 'data directory')
     .action(async (opts: ExportOptions) => {
       const window = toWindow(opts.from, opts.to);
       const artifacts = toArtifacts(opts.artifacts);
+      await assertWritableTarget(opts.out, opts.force ?? false);
       const outcome = await withRuntime(opts, async (rt) => {
         const tenant = await rt.store.getTenant(opts.tenant);
         if (!tenant) {
@@ -67,6 +72,36 @@ export function exportCommand(io: CliIo): Command {
       });
       io.out(summarize(opts.out, outcome));
     });
+}
+
+/**
+ * Checks the output path before any work: its folder must exist and be
+ * writable, and an existing entry is replaced only with --force, and only
+ * when it is a regular file (never a device, folder or link).
+ */
+async function assertWritableTarget(
+  out: string,
+  force: boolean,
+): Promise<void> {
+  const refuse = (why: string) =>
+    new PackagerError(
+      'DP_REQUEST_INVALID',
+      `cannot write ${JSON.stringify(out)}: ${why}`,
+    );
+  if (out.trim() === '') throw refuse('--out needs a file name');
+  const dir = path.dirname(path.resolve(out));
+  const folder = await stat(dir).catch(() => null);
+  if (!folder?.isDirectory()) throw refuse(`the folder ${dir} does not exist`);
+  await access(dir, constants.W_OK).catch(() => {
+    throw refuse(`the folder ${dir} is not writable`);
+  });
+  const existing = await lstat(out).catch(() => null);
+  if (existing && !existing.isFile()) {
+    throw refuse('it exists and is not a regular file');
+  }
+  if (existing && !force) {
+    throw refuse('it exists; pass --force to replace it');
+  }
 }
 
 function toArtifacts(list: string): ArtifactKind[] {

@@ -26,8 +26,7 @@ export function verifyCommand(
       const publicKeyPem = opts.key ? await readKey(opts.key) : undefined;
       const report = await verifyBundle(bundle, { publicKeyPem });
       if (opts.json) {
-        const { manifest: _manifest, ...rest } = report;
-        io.out(JSON.stringify(rest, null, 2) + '\n');
+        io.out(JSON.stringify(report, null, 2) + '\n');
       } else {
         io.out(formatReport(report));
       }

@@ -5,6 +5,7 @@ import { describeRecord } from './unknown.js';
 import {
   asDocument,
   isObject,
+  parseJson,
   type Detection,
   type LineError,
 } from './shared.js';
@@ -21,7 +22,7 @@ function parseLines(text: string): Parsed {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return;
     try {
-      const value = JSON.parse(line) as unknown;
+      const value = parseJson(line);
       if (isObject(value)) parsed.entries.push([value, line, index + 1]);
       else
         parsed.errors.push({ line: index + 1, message: 'not a JSON object' });

@@ -62,10 +62,47 @@ export function tally(values: readonly unknown[]): Record<string, number> {
   return counts;
 }
 
+/**
+ * Deepest nesting of objects and arrays accepted in evidence. Real records
+ * stay far below it; far deeper ones overflow the stack of every recursive
+ * JSON consumer downstream (serialisers, redaction), so they are refused at
+ * the door instead of breaking every later export of the window.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** JSON.parse that first refuses values nested deeper than MAX_JSON_DEPTH. */
+export function parseJson(text: string): unknown {
+  const depth = nestingDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new SyntaxError(
+      `nested more than ${MAX_JSON_DEPTH} levels deep (${depth})`,
+    );
+  }
+  return JSON.parse(text) as unknown;
+}
+
+/** Deepest bracket nesting outside strings, in one pass with no recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i += 1; // skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return deepest;
+}
+
 /** Parses JSON, answering undefined instead of throwing. */
 export function tryParseJson(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text);
   } catch {
     return undefined;
   }
