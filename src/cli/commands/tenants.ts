@@ -20,10 +20,16 @@ export function tenantsCommand(io: CliIo): Command {
             'digits or dashes, starting with a letter or digit',
         );
       }
-      await withRuntime(opts, (rt) =>
-        rt.store.saveTenant({ id, name: opts.name, sample: false }),
+      const existed = await withRuntime(opts, async (rt) => {
+        const before = await rt.store.getTenant(id);
+        await rt.store.saveTenant({ id, name: opts.name, sample: false });
+        return before;
+      });
+      io.out(
+        existed
+          ? `tenant ${id} renamed from ${JSON.stringify(existed.name)}\n`
+          : `tenant ${id} added\n`,
       );
-      io.out(`tenant ${id} saved\n`);
     });
   tenants
     .command('list')
@@ -32,7 +38,7 @@ export function tenantsCommand(io: CliIo): Command {
     .action(async (opts: { dataDir?: string }) => {
       const list = await withRuntime(opts, (rt) => rt.store.listTenants());
       for (const t of list) {
-        io.out(`${t.id}\t${t.name}${t.sample ? '\t(sample)' : ''}\n`);
+        io.out(`${t.id}\t${t.sample ? 'sample' : 'tenant'}\t${t.name}\n`);
       }
     });
   return tenants;
