@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type PgBoss from 'pg-boss';
 import { createApp } from '../api/index.js';
 import type { ApiToken, Config } from '../config/index.js';
+import { PackagerError } from '../domain/index.js';
 import { DEMO_TENANTS, seedDemoTenants } from '../evidence/index.js';
 import { JobService, startQueue, startWorker } from '../jobs/index.js';
 import type { Logger } from '../telemetry/index.js';
@@ -45,7 +46,9 @@ export async function startServer(
     const app = createApp({ ...runtime, config: { apiTokens: tokens }, jobs });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
-      http.once('listening', resolve).once('error', reject);
+      http.once('listening', resolve).once('error', (error) => {
+        reject(toListenError(error, config));
+      });
     });
     const { port } = http.address() as AddressInfo;
     const url = `http://${config.host}:${port}`;
@@ -72,6 +75,18 @@ export async function startServer(
     await runtime.close();
     throw error;
   }
+}
+
+function toListenError(error: Error, config: Config): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') return error;
+  return new PackagerError(
+    'DP_CONFIG_INVALID',
+    `cannot listen on ${config.host}:${config.port} ` +
+      `(${code === 'EADDRINUSE' ? 'already in use' : 'not permitted'}); ` +
+      'choose another with DP_PORT or --port',
+    { cause: error },
+  );
 }
 
 /** Seeds the demo tenants when asked to, and settles the API tokens. */
