@@ -41,8 +41,11 @@ export async function startServer(
     boss = await startQueue(runtime.db, (error) =>
       logger.error({ event: 'worker.error', err: error }, 'queue error'),
     );
-    const jobs = new JobService(runtime.db, boss);
-    await startWorker({ ...runtime, boss }, config.workerConcurrency);
+    const wake = await startWorker(
+      { ...runtime, boss },
+      config.workerConcurrency,
+    );
+    const jobs = new JobService(runtime.db, boss, wake);
     const app = createApp({ ...runtime, config: { apiTokens: tokens }, jobs });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {

@@ -29,6 +29,8 @@ export class JobService {
   constructor(
     private readonly db: Database,
     private readonly boss: PgBoss,
+    /** Called once a job is committed, to wake in-process workers. */
+    private readonly onEnqueued: () => void = () => undefined,
   ) {}
 
   /**
@@ -61,6 +63,7 @@ export class JobService {
       });
       return inserted;
     });
+    this.onEnqueued();
     return { job, created: true };
   }
 

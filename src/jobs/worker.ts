@@ -35,22 +35,26 @@ export function bundleKeyOf(tenantId: string, jobId: string): string {
 
 /**
  * Subscribes `concurrency` pollers to the export queue, each running one
- * export at a time.
+ * export at a time. Answers a function that wakes them at once, for a
+ * process that has just enqueued work and need not wait for a poll.
  */
 export async function startWorker(
   deps: WorkerDeps,
   concurrency: number,
-): Promise<void> {
+): Promise<() => void> {
+  const ids: string[] = [];
   for (let i = 0; i < concurrency; i += 1) {
-    await deps.boss.work<ExportMessage>(
+    const id = await deps.boss.work<ExportMessage>(
       EXPORT_QUEUE,
       { batchSize: 1, pollingIntervalSeconds: 0.5 },
       async ([message]) => {
         if (message) await processExport(deps, message.data);
       },
     );
+    ids.push(id);
   }
   deps.logger.info({ event: 'worker.started', concurrency }, 'worker started');
+  return () => ids.forEach((id) => deps.boss.notifyWorker(id));
 }
 
 /**

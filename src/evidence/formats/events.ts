@@ -73,6 +73,17 @@ export function readAuditValue(
 /** A record, its original text, and its position (line or item). */
 export type Entry = [record: JsonObject, original: string, line: number];
 
+/** Reads one record of a format, or says on which line and why not. */
+export function readEntry(
+  format: AuditFormat,
+  [record, original, line]: Entry,
+): ParsedAuditEvent | LineError {
+  const event = format.owns(record)
+    ? format.read(record, original)
+    : `not a ${format.name} record`;
+  return typeof event === 'string' ? { line, message: event } : event;
+}
+
 /** Reads records of one format, turning each failure into a line error. */
 export function collect(
   format: AuditFormat,
@@ -80,11 +91,9 @@ export function collect(
   errors: LineError[] = [],
 ): Detection {
   const events: ParsedAuditEvent[] = [];
-  for (const [record, original, line] of entries) {
-    const event = format.owns(record)
-      ? format.read(record, original)
-      : `not a ${format.name} record`;
-    if (typeof event === 'string') errors.push({ line, message: event });
+  for (const entry of entries) {
+    const event = readEntry(format, entry);
+    if ('message' in event) errors.push(event);
     else events.push(event);
   }
   errors.sort((a, b) => a.line - b.line);

@@ -15,21 +15,31 @@ interface Parsed {
   errors: LineError[];
 }
 
-/** Splits JSON Lines, keeping each line's text exactly, minus its end. */
+/**
+ * Reads one line of JSON Lines, its end already cut off: a record with its
+ * text kept exactly (minus a trailing CR), a line error, or null for a
+ * blank line. Shared by whole-file detection and streamed ingest, so both
+ * give the same records and messages.
+ */
+export function toEntry(raw: string, line: number): Entry | LineError | null {
+  const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (text.trim() === '') return null;
+  try {
+    const value = parseJson(text);
+    if (isObject(value)) return [value, text, line];
+    return { line, message: 'not a JSON object' };
+  } catch (error) {
+    return { line, message: `not JSON (${(error as Error).message})` };
+  }
+}
+
+/** Splits JSON Lines into records and line errors. */
 function parseLines(text: string): Parsed {
   const parsed: Parsed = { entries: [], errors: [] };
   text.split('\n').forEach((raw, index) => {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') return;
-    try {
-      const value = parseJson(line);
-      if (isObject(value)) parsed.entries.push([value, line, index + 1]);
-      else
-        parsed.errors.push({ line: index + 1, message: 'not a JSON object' });
-    } catch (error) {
-      const message = (error as Error).message;
-      parsed.errors.push({ line: index + 1, message: `not JSON (${message})` });
-    }
+    const entry = toEntry(raw, index + 1);
+    if (Array.isArray(entry)) parsed.entries.push(entry);
+    else if (entry) parsed.errors.push(entry);
   });
   return parsed;
 }
