@@ -1,8 +1,18 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Files larger than this are refused: each file is read whole. */
-export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+/**
+ * Files read whole that are larger than this are refused. JSON Lines audit
+ * logs are streamed instead and have no size limit (see stream.ts).
+ */
+export const MAX_FILE_BYTES = 256 * MIB;
+
+/** A size for messages: whole mebibytes when it is some, else bytes. */
+export function sizeText(bytes: number): string {
+  return bytes % MIB === 0 ? `${bytes / MIB} MiB` : `${bytes} bytes`;
+}
 
 /** A path to ingest, or the reason it cannot be walked. */
 export type Walked = string | { path: string; error: string };
@@ -43,13 +53,16 @@ function unreadable(error: unknown): string {
 }
 
 /** Reads a whole file, or says why not (missing, too large, ...). */
-export async function readBounded(file: string): Promise<Buffer | string> {
+export async function readBounded(
+  file: string,
+  limit = MAX_FILE_BYTES,
+): Promise<Buffer | string> {
   try {
     const info = await stat(file);
     if (!info.isFile()) return 'not a regular file';
-    if (info.size > MAX_FILE_BYTES) {
-      const mib = (info.size / 1024 / 1024).toFixed(0);
-      return `too large (${mib} MiB; the limit is 256 MiB per file)`;
+    if (info.size > limit) {
+      const mib = (info.size / MIB).toFixed(0);
+      return `too large (${mib} MiB; the limit is ${sizeText(limit)} per file)`;
     }
     return await readFile(file);
   } catch (error) {
