@@ -235,7 +235,7 @@ export const openApiDocument = {
           ...authErrors,
           '400': respond('The request is not valid'),
           '404': respond('Unknown tenant'),
-          '409': respond('Idempotency key reused with another request'),
+          '422': respond('Idempotency key reused with another request'),
           '413': respond('Body too large'),
           '415': respond('Body is not JSON'),
         },

@@ -18,7 +18,7 @@ export const ERROR_CATALOG = Object.freeze({
   DP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   DP_BUNDLE_NOT_READY: { status: 409, title: 'The bundle is not ready' },
   DP_IDEMPOTENCY_CONFLICT: {
-    status: 409,
+    status: 422,
     title: 'Idempotency key reused with another request',
   },
   DP_RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable' },

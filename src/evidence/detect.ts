@@ -45,7 +45,9 @@ function detect(name: string, bytes: Buffer): Detection {
       }
     );
   }
-  const text = bytes.toString('utf8').replace(BOM, '');
+  // Only a leading mark is a BOM; one further in is part of the content.
+  const raw = bytes.toString('utf8');
+  const text = raw.startsWith(BOM) ? raw.slice(1) : raw;
   return (
     detectPem(text, name) ??
     detectJsonText(text) ??

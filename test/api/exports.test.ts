@@ -149,7 +149,7 @@ describe('the export API', () => {
       expect(second.json.jobId).toBe(first.json.jobId);
     });
 
-    it('refuses a different request with 409', async () => {
+    it('refuses a different request with 422', async () => {
       const headers = { 'idempotency-key': 'same-request-2' };
       await api.call('POST', '/disclosures/export', {
         body: exportBody(),
@@ -159,7 +159,7 @@ describe('the export API', () => {
         body: exportBody({ artifacts: ['sboms'] }),
         headers,
       });
-      expect(changed.status).toBe(409);
+      expect(changed.status).toBe(422);
       expect(changed.json.code).toBe('DP_IDEMPOTENCY_CONFLICT');
     });
   });
