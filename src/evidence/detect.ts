@@ -63,8 +63,8 @@ function detect(name: string, bytes: Buffer): Detection {
   );
 }
 
-// NUL bytes never occur in the text formats we read.
-function isBinary(bytes: Buffer): boolean {
+/** True when a file starts like binary: NUL never occurs in our text. */
+export function isBinary(bytes: Buffer): boolean {
   return bytes.subarray(0, 8192).includes(0);
 }
 

@@ -1,34 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  PackagerError,
-  type ArtifactKind,
-  type AuditEvent,
-} from '../domain/index.js';
+import { PackagerError } from '../domain/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { detectEvidence, type Detection } from './detect.js';
+import {
+  eventStatus,
+  failed,
+  toAuditEvent,
+  type IngestFileResult,
+} from './result.js';
+import { streamableFormat } from './sniff.js';
 import type { EvidenceStore } from './store.js';
-import { readBounded, walk, type Walked } from './walk.js';
+import { MAX_LINE_BYTES, streamAuditFile } from './stream.js';
+import { MAX_FILE_BYTES, readBounded, walk, type Walked } from './walk.js';
 
-/** What became of one file. */
-export interface IngestFileResult {
-  path: string;
-  /**
-   * stored: something new was stored; duplicate: all of it was known;
-   * partial: stored, but some records could not be read; failed: nothing
-   * stored.
-   */
-  status: 'stored' | 'duplicate' | 'partial' | 'failed';
-  kind?: ArtifactKind;
-  format?: string;
-  /** Audit events newly stored, or 1 for a newly stored document. */
-  items: number;
-  /** Messages naming the file, and the line for JSON Lines. */
-  errors: string[];
-  /** What validation noticed and left as it was. */
-  warnings?: string[];
-}
+export type { IngestFileResult } from './result.js';
 
 /** Counts are of files: stored includes partial ones. */
 export interface IngestSummary {
@@ -45,10 +32,16 @@ export interface IngestOptions {
   objects: ObjectStore;
   now?: () => Date;
   onFile?: (result: IngestFileResult) => void;
+  /** Largest file read whole; JSON Lines audit logs stream past it. */
+  maxFileBytes?: number;
+  /** Longest JSON Lines record; a longer line is a line error. */
+  maxLineBytes?: number;
 }
 
 interface Context extends IngestOptions {
   now: () => Date;
+  maxFileBytes: number;
+  maxLineBytes: number;
 }
 
 /**
@@ -69,6 +62,8 @@ export async function ingestPaths(
   const context: Context = {
     ...options,
     now: options.now ?? (() => new Date()),
+    maxFileBytes: options.maxFileBytes ?? MAX_FILE_BYTES,
+    maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
   };
   const files: IngestFileResult[] = [];
   for (const start of options.paths) {
@@ -101,7 +96,10 @@ async function ingestFile(
   file: Walked,
 ): Promise<IngestFileResult> {
   if (typeof file !== 'string') return failed(file.path, file.error);
-  const bytes = await readBounded(file);
+  // Audit logs are the one kind of evidence that grows without bound.
+  const streamed = await streamableFormat(file, ctx.maxLineBytes);
+  if (streamed) return streamAuditFile(ctx, file, streamed);
+  const bytes = await readBounded(file, ctx.maxFileBytes);
   if (typeof bytes === 'string') return failed(file, bytes);
   const detection = detectEvidence(file, bytes);
   try {
@@ -110,16 +108,6 @@ async function ingestFile(
     const message = error instanceof Error ? error.message : String(error);
     return failed(file, `could not be stored (${message})`);
   }
-}
-
-function failed(file: string, message: string): IngestFileResult {
-  const name = path.basename(file);
-  return {
-    path: file,
-    status: 'failed',
-    items: 0,
-    errors: [`${name}: ${message}`],
-  };
 }
 
 function storeDetection(
@@ -144,12 +132,8 @@ async function storeEvents(
   detection: Extract<Detection, { type: 'audit-events' }>,
 ): Promise<IngestFileResult> {
   const name = path.basename(file);
-  const events: AuditEvent[] = detection.events.map((event) => ({
-    ...event,
-    tenantId: ctx.tenantId,
-    sourceFormat: detection.format,
-    sourceName: name,
-  }));
+  const source = { ...ctx, format: detection.format, name };
+  const events = detection.events.map((e) => toAuditEvent(e, source));
   const inserted = await ctx.store.addAuditEvents(events);
   const errors = detection.errors.map(
     (e) => `${name} line ${e.line}: ${e.message}`,
@@ -164,12 +148,6 @@ async function storeEvents(
     errors,
     warnings: detection.warnings,
   };
-}
-
-function eventStatus(read: number, inserted: number, errors: number) {
-  if (read === 0) return 'failed';
-  if (errors > 0) return 'partial';
-  return inserted > 0 ? 'stored' : 'duplicate';
 }
 
 async function storeDocument(

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import type { ArtifactKind, AuditEvent } from '../domain/index.js';
+import type { ParsedAuditEvent } from './formats/shared.js';
+
+/** What became of one file. */
+export interface IngestFileResult {
+  path: string;
+  /**
+   * stored: something new was stored; duplicate: all of it was known;
+   * partial: stored, but some records could not be read; failed: nothing
+   * stored.
+   */
+  status: 'stored' | 'duplicate' | 'partial' | 'failed';
+  kind?: ArtifactKind;
+  format?: string;
+  /** Audit events newly stored, or 1 for a newly stored document. */
+  items: number;
+  /** Messages naming the file, and the line for JSON Lines. */
+  errors: string[];
+  /** What validation noticed and left as it was. */
+  warnings?: string[];
+}
+
+/** A file of which nothing was stored, and why. */
+export function failed(file: string, message: string): IngestFileResult {
+  const name = path.basename(file);
+  return {
+    path: file,
+    status: 'failed',
+    items: 0,
+    errors: [`${name}: ${message}`],
+  };
+}
+
+/** The status of an audit file from its counts of events and errors. */
+export function eventStatus(
+  read: number,
+  inserted: number,
+  errors: number,
+): IngestFileResult['status'] {
+  if (read === 0) return 'failed';
+  if (errors > 0) return 'partial';
+  return inserted > 0 ? 'stored' : 'duplicate';
+}
+
+/** An event as read, joined to its tenant and the file it came from. */
+export function toAuditEvent(
+  event: ParsedAuditEvent,
+  source: { tenantId: string; format: string; name: string },
+): AuditEvent {
+  return {
+    ...event,
+    tenantId: source.tenantId,
+    sourceFormat: source.format,
+    sourceName: source.name,
+  };
+}
