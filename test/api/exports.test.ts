@@ -8,6 +8,7 @@ import {
   waitForJob,
   type TestServer,
 } from '../support/api.js';
+import { BACKENDS } from '../support/db.js';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 // The window ends just after the seeding: documents that state no time of
@@ -21,12 +22,14 @@ const ALL_KINDS = [
   'policy-reports',
 ];
 
-describe('the export API', () => {
+// The whole flow runs on both backends: pg-boss and the job rows must work
+// on the embedded default as on the real server.
+describe.each(BACKENDS)('the export API on %s', (backend) => {
   let api: TestServer;
   let scratch: string;
 
   beforeAll(async () => {
-    api = await startTestServer({ now: NOW });
+    api = await startTestServer({ now: NOW, backend });
     scratch = await mkdtemp(path.join(os.tmpdir(), 'dp-api-test-'));
   });
   afterAll(async () => {

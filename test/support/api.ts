@@ -43,7 +43,7 @@ export const TOKENS = {
  * document.
  */
 export async function startTestServer(
-  options: { now?: Date } = {},
+  options: { now?: Date; backend?: 'pglite' | 'postgres' } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dp-api-'));
   const schema = uniqueSchema('api');
@@ -51,7 +51,10 @@ export async function startTestServer(
     {
       dataDir,
       port: 0,
-      databaseUrl: DATABASE_URL,
+      databaseUrl:
+        (options.backend ?? 'postgres') === 'postgres'
+          ? DATABASE_URL
+          : undefined,
       databaseSchema: schema,
       workerConcurrency: 1,
       apiTokens: [
