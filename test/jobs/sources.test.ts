@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/domain/index.js';
+import { toAuditLine } from '../../src/jobs/index.js';
+
+function anEvent(
+  original: string,
+  sourceFormat = 'kubernetes-audit',
+): AuditEvent {
+  return {
+    tenantId: 'acme',
+    eventTime: new Date('2026-01-01T00:00:00Z'),
+    id: 'e1',
+    actor: 'alice',
+    action: 'get',
+    resource: 'pods',
+    outcome: '200',
+    sourceFormat,
+    sourceName: 'audit.jsonl',
+    original,
+  };
+}
+
+describe('toAuditLine', () => {
+  it('splices a one-line JSON original in byte for byte', () => {
+    const original = '{"kind":"Event",  "auditID":"e1", "n": 1.50}';
+    const line = toAuditLine(anEvent(original));
+    expect(line.endsWith(`,"record":${original}}`)).toBe(true);
+    expect(JSON.parse(line)).toMatchObject({ id: 'e1', record: { n: 1.5 } });
+  });
+
+  it('re-serialises a multi-line original onto one line', () => {
+    const line = toAuditLine(anEvent('{\n  "kind": "Event"\n}'));
+    expect(line).not.toContain('\n');
+    expect(JSON.parse(line).record).toEqual({ kind: 'Event' });
+  });
+
+  it('keeps an original that is not JSON as a string', () => {
+    const line = toAuditLine(anEvent('May 1 sshd[1]: Accepted', 'syslog'));
+    expect(JSON.parse(line).record).toBe('May 1 sshd[1]: Accepted');
+  });
+
+  it('does not trust the braces of a format it did not parse as JSON', () => {
+    const line = toAuditLine(anEvent('{not json}', 'syslog'));
+    expect(JSON.parse(line).record).toBe('{not json}');
+  });
+});
