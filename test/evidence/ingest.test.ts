@@ -1,21 +1,19 @@
-import { mkdtemp, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
 import { toWindow } from '../../src/domain/index.js';
 import {
   EvidenceStore,
   ingestPaths,
   type IngestSummary,
 } from '../../src/evidence/index.js';
-import { LocalObjectStore } from '../../src/storage/index.js';
-import { CORPUS_DIR, CORPUS_PRESENT } from '../support/corpus.js';
+import type { LocalObjectStore } from '../../src/storage/index.js';
 import {
-  BACKENDS,
-  disposeTestDatabase,
-  openTestDatabase,
-} from '../support/db.js';
+  openEvidenceFixture,
+  type EvidenceFixture,
+} from '../support/evidence.js';
+import { CORPUS_DIR, CORPUS_PRESENT } from '../support/corpus.js';
+import { BACKENDS } from '../support/db.js';
 
 const EVER = toWindow('1970-01-01T00:00:00Z', '2100-01-01T00:00:00Z');
 const NOW = new Date('2026-01-15T12:00:00Z');
@@ -42,22 +40,17 @@ function k8sLine(n: number): string {
 }
 
 describe.each(BACKENDS)('ingestPaths on %s', (backend) => {
-  let db: Database;
+  let fixture: EvidenceFixture;
   let store: EvidenceStore;
   let objects: LocalObjectStore;
   let scratch: string;
 
   beforeAll(async () => {
-    db = await openTestDatabase(backend, 'ingest');
-    store = new EvidenceStore(db);
-    scratch = await mkdtemp(path.join(os.tmpdir(), 'dp-ingest-'));
-    objects = new LocalObjectStore(path.join(scratch, 'objects'));
+    fixture = await openEvidenceFixture(backend, 'ingest');
+    ({ store, objects, scratch } = fixture);
   });
 
-  afterAll(async () => {
-    await disposeTestDatabase(db);
-    await rm(scratch, { recursive: true, force: true });
-  });
+  afterAll(() => fixture.dispose());
 
   /** A tenant of its own per scenario, so counts never mix. */
   async function tenantWith(id: string, files: Record<string, string>) {

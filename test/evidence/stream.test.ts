@@ -1,9 +1,7 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
 import { toWindow, type AuditEvent } from '../../src/domain/index.js';
 import {
   EvidenceStore,
@@ -12,12 +10,12 @@ import {
   type IngestOptions,
   type ParsedAuditEvent,
 } from '../../src/evidence/index.js';
-import { LocalObjectStore } from '../../src/storage/index.js';
+import type { LocalObjectStore } from '../../src/storage/index.js';
 import {
-  BACKENDS,
-  disposeTestDatabase,
-  openTestDatabase,
-} from '../support/db.js';
+  openEvidenceFixture,
+  type EvidenceFixture,
+} from '../support/evidence.js';
+import { BACKENDS } from '../support/db.js';
 
 const EVER = toWindow('1970-01-01T00:00:00Z', '2100-01-01T00:00:00Z');
 
@@ -107,22 +105,17 @@ async function writeLines(
 }
 
 describe.each(BACKENDS)('streamed ingest of JSON Lines on %s', (backend) => {
-  let db: Database;
+  let fixture: EvidenceFixture;
   let store: EvidenceStore;
   let objects: LocalObjectStore;
   let scratch: string;
 
   beforeAll(async () => {
-    db = await openTestDatabase(backend, 'stream');
-    store = new EvidenceStore(db);
-    scratch = await mkdtemp(path.join(os.tmpdir(), 'dp-stream-'));
-    objects = new LocalObjectStore(path.join(scratch, 'objects'));
+    fixture = await openEvidenceFixture(backend, 'stream');
+    ({ store, objects, scratch } = fixture);
   });
 
-  afterAll(async () => {
-    await disposeTestDatabase(db);
-    await rm(scratch, { recursive: true, force: true });
-  });
+  afterAll(() => fixture.dispose());
 
   /** A tenant of its own with one file; returns the file's path. */
   async function tenantWith(id: string, name: string, bytes?: Buffer) {
