@@ -37,7 +37,10 @@ describe('detectEvidence', () => {
 
     it('reports the bad one as a line error', () => {
       expect(detection.errors).toEqual([
-        { line: 2, message: 'no RFC 3339 eventTime' },
+        {
+          line: 2,
+          message: 'no valid eventTime (RFC 3339, a real date, 1970–9999)',
+        },
       ]);
     });
   });
@@ -164,5 +167,30 @@ describe('detectEvidence, given JSON nested absurdly deep', () => {
     expect(detection.events).toHaveLength(1);
     expect(detection.errors[0]?.line).toBe(2);
     expect(detection.errors[0]?.message).toMatch(/nested more than 256/);
+  });
+});
+
+describe('detectEvidence, given event times that cannot be', () => {
+  const event = (time: string, id: string) =>
+    JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      auditID: id,
+      stage: 'ResponseComplete',
+      requestReceivedTimestamp: time,
+    });
+
+  it('refuses impossible dates and times before 1970 instead of moving them', () => {
+    const text = [
+      event('2025-02-28T00:00:00Z', 'ok'),
+      event('2025-02-30T00:00:00Z', 'feb-30'),
+      event('2025-02-29T00:00:00Z', 'not-a-leap-year'),
+      event('1969-12-31T23:59:59Z', 'before-1970'),
+    ].join('\n');
+    const detection = detectEvidence('times.jsonl', Buffer.from(text));
+    expect(detection.type).toBe('audit-events');
+    if (detection.type !== 'audit-events') return;
+    expect(detection.events.map((e) => e.id)).toEqual(['ok/ResponseComplete']);
+    expect(detection.errors.map((e) => e.line)).toEqual([2, 3, 4]);
   });
 });

@@ -44,7 +44,9 @@ export function readCloudTrail(
     return 'CloudTrailEvent is not a CloudTrail record';
   }
   const time = toTime(record.eventTime);
-  if (!time) return 'no RFC 3339 eventTime';
+  if (!time) {
+    return 'no valid eventTime (RFC 3339, a real date, 1970–9999)';
+  }
   return {
     eventTime: time,
     id:

@@ -42,7 +42,9 @@ export function readKubernetesEvent(
   const time = toTime(
     event.requestReceivedTimestamp ?? event.timestamp ?? event.stageTimestamp,
   );
-  if (!time) return 'no RFC 3339 requestReceivedTimestamp';
+  if (!time) {
+    return 'no valid requestReceivedTimestamp (RFC 3339, a real date, 1970–9999)';
+  }
   const auditId = toText(event.auditID);
   const stage = toText(event.stage);
   const user = isObject(event.user) ? event.user : {};

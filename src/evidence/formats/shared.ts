@@ -1,3 +1,4 @@
+import { toInstant } from '../../domain/index.js';
 import type { DocumentKind } from '../../domain/index.js';
 
 /** A JSON object, as parsed: the shape every format reader starts from. */
@@ -34,15 +35,19 @@ export function toObjects(value: unknown): JsonObject[] {
   return toList(value).filter(isObject);
 }
 
-// RFC 3339 date-time with a zone; the space separator is allowed by §5.6.
-const RFC3339 =
-  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Parses an RFC 3339 timestamp; null for anything else (no guessing). */
+/**
+ * Parses an RFC 3339 timestamp as strictly as export windows are parsed:
+ * null for anything else, for impossible dates (never rolled over into
+ * the next month) and for instants outside 1970–9999, which no window can
+ * hold. No guessing.
+ */
 export function toTime(value: unknown): Date | null {
-  if (typeof value !== 'string' || !RFC3339.test(value)) return null;
-  const date = new Date(value.replace(' ', 'T'));
-  return Number.isNaN(date.getTime()) ? null : date;
+  if (typeof value !== 'string') return null;
+  try {
+    return toInstant(value, 'time');
+  } catch {
+    return null;
+  }
 }
 
 /** The earliest of some optional times, or null when there is none. */
