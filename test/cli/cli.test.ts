@@ -162,6 +162,23 @@ describe('the command line', () => {
     });
   });
 
+  it('exits 2 when some lines of a file could not be ingested', async () => {
+    const file = path.join(work, 'some-bad.jsonl');
+    const event = (id: string) =>
+      JSON.stringify({
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        auditID: id,
+        stage: 'ResponseComplete',
+        requestReceivedTimestamp: '2025-06-01T00:00:00Z',
+      });
+    await writeFile(file, `${event('a')}\n{broken\n${event('b')}\n`);
+    const result = await runCli('ingest', '--tenant', 'acme', file);
+    expect(result.out).toContain('(1 in part)');
+    expect(result.out).toContain('line 2');
+    expect(result.code).toBe(2);
+  });
+
   it('exports an empty window to a bundle that verifies, naming what is missing', async () => {
     const result = await runCli(...exportArgs());
     expect(result.code).toBe(0);

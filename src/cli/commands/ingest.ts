@@ -32,11 +32,17 @@ export function ingestCommand(
             onFile: (file) => io.out(describe(file)),
           });
         });
+        const partial = summary.files.filter((f) => f.status === 'partial');
         io.out(
-          `\n${summary.files.length} files: ${summary.stored} stored, ` +
-            `${summary.duplicates} already present, ${summary.failed} failed\n`,
+          `\n${summary.files.length} files: ${summary.stored} stored ` +
+            `(${partial.length} in part), ${summary.duplicates} already ` +
+            `present, ${summary.failed} failed\n`,
         );
-        if (summary.failed > 0) setCode(EXIT.ingestIncomplete);
+        // Anything left behind, a whole file or some of its records, is
+        // worth a non-zero exit: scripts must not take it for success.
+        if (summary.failed > 0 || partial.length > 0) {
+          setCode(EXIT.ingestIncomplete);
+        }
       },
     );
 }

@@ -10,9 +10,15 @@ export function tenantsCommand(io: CliIo): Command {
     .command('add')
     .description('add a tenant (or rename an existing one)')
     .argument('<id>', 'tenant id: lowercase letters, digits and dashes')
-    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--name <name>', 'display name (not empty)')
     .option('--data-dir <dir>', 'data directory')
     .action(async (id: string, opts: { name: string; dataDir?: string }) => {
+      if (opts.name.trim() === '') {
+        throw new PackagerError(
+          'DP_REQUEST_INVALID',
+          '--name must not be empty',
+        );
+      }
       if (!isTenantId(id)) {
         throw new PackagerError(
           'DP_REQUEST_INVALID',
@@ -26,9 +32,11 @@ export function tenantsCommand(io: CliIo): Command {
         return before;
       });
       io.out(
-        existed
-          ? `tenant ${id} renamed from ${JSON.stringify(existed.name)}\n`
-          : `tenant ${id} added\n`,
+        !existed
+          ? `tenant ${id} added\n`
+          : existed.name === opts.name
+            ? `tenant ${id} already exists with that name\n`
+            : `tenant ${id} renamed from ${JSON.stringify(existed.name)}\n`,
       );
     });
   tenants
