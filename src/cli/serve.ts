@@ -6,6 +6,7 @@ import type { ApiToken, Config } from '../config/index.js';
 import { PackagerError } from '../domain/index.js';
 import { DEMO_TENANTS, seedDemoTenants } from '../evidence/index.js';
 import { JobService, startQueue, startWorker } from '../jobs/index.js';
+import { LocalObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { demoTokensFile, loadOrCreateDemoTokens } from './tokens.js';
@@ -41,11 +42,12 @@ export async function startServer(
     boss = await startQueue(runtime.db, (error) =>
       logger.error({ event: 'worker.error', err: error }, 'queue error'),
     );
-    const wake = await startWorker(
+    const jobs = new JobService(runtime.db, boss);
+    if (runtime.db.kind === 'pglite') await recoverEmbedded(runtime, jobs);
+    jobs.onEnqueued = await startWorker(
       { ...runtime, boss },
       config.workerConcurrency,
     );
-    const jobs = new JobService(runtime.db, boss, wake);
     const app = createApp({ ...runtime, config: { apiTokens: tokens }, jobs });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
@@ -90,6 +92,25 @@ function toListenError(error: Error, config: Config): Error {
       'choose another with DP_PORT or --port',
     { cause: error },
   );
+}
+
+/**
+ * The embedded database belongs to this process alone (its data directory
+ * is locked), so whatever a previous process left mid-way is known dead:
+ * its running jobs go back to the queue and its half-written files go.
+ */
+async function recoverEmbedded(runtime: Runtime, jobs: JobService) {
+  const requeued = await jobs.recoverInterrupted();
+  const swept =
+    runtime.objects instanceof LocalObjectStore
+      ? await runtime.objects.sweepTemporary('bundles')
+      : 0;
+  if (requeued > 0 || swept > 0) {
+    runtime.logger.warn(
+      { event: 'jobs.recovered', requeued, swept },
+      'recovered exports interrupted by the previous process',
+    );
+  }
 }
 
 /** Seeds the demo tenants when asked to, and settles the API tokens. */

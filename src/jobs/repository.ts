@@ -129,6 +129,22 @@ export const jobQueries = {
     return rows[0] ? toJob(rows[0]) : null;
   },
 
+  /**
+   * Puts every running job back to pending. Only for a process that knows
+   * it is the only worker (the embedded default), at start-up: any job
+   * still running then was cut off by the death of the previous process.
+   */
+  async requeueRunning(db: Queryable): Promise<StoredJob[]> {
+    const { rows } = await db.query<JobRow>(
+      `UPDATE export_jobs SET status = 'pending', progress = $1,
+         updated_at = now()
+       WHERE status = 'running'
+       RETURNING *`,
+      [JSON.stringify(QUEUED)],
+    );
+    return rows.map(toJob);
+  },
+
   async saveProgress(
     db: Queryable,
     id: string,

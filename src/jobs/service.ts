@@ -29,9 +29,10 @@ export class JobService {
   constructor(
     private readonly db: Database,
     private readonly boss: PgBoss,
-    /** Called once a job is committed, to wake in-process workers. */
-    private readonly onEnqueued: () => void = () => undefined,
   ) {}
+
+  /** Called once a job is committed, to wake in-process workers. */
+  onEnqueued: () => void = () => undefined;
 
   /**
    * Records a pending job and enqueues it in one transaction. A repeated
@@ -65,6 +66,23 @@ export class JobService {
     });
     this.onEnqueued();
     return { job, created: true };
+  }
+
+  /**
+   * Re-enqueues the jobs a dead process left running; answers how many.
+   * Safe only where this process is the only worker (see requeueRunning).
+   */
+  async recoverInterrupted(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const jobs = await jobQueries.requeueRunning(tx);
+      for (const job of jobs) {
+        await enqueueExport(this.boss, this.db, tx, {
+          jobId: job.id,
+          tenantId: job.tenantId,
+        });
+      }
+      return jobs.length;
+    });
   }
 
   async get(tenantId: string, jobId: string): Promise<StoredJob> {

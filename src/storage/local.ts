@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -60,6 +60,23 @@ export class LocalObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  /**
+   * Removes the temporary files of puts that never finished, below one
+   * prefix. Only for a process that owns the folder alone (the embedded
+   * default at start-up): elsewhere a temporary file may be a live put.
+   */
+  async sweepTemporary(prefix: string): Promise<number> {
+    const dir = this.pathOf(prefix);
+    const names = await readdir(dir, { recursive: true }).catch(() => []);
+    const stale = names.filter((name) =>
+      path.basename(name).startsWith('.tmp-'),
+    );
+    await Promise.all(
+      stale.map((name) => rm(path.join(dir, name), { force: true })),
+    );
+    return stale.length;
   }
 
   private pathOf(key: string): string {

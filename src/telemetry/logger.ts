@@ -19,6 +19,7 @@ export type LogEvent =
   | 'worker.started'
   | 'worker.stopped'
   | 'worker.error'
+  | 'jobs.recovered'
   | 'seed.completed'
   | 'key.generated'
   | 'ingest.file';
