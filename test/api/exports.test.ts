@@ -106,6 +106,22 @@ describe.each(BACKENDS)('the export API on %s', (backend) => {
       expect(part.bytes.equals(whole.bytes.subarray(10, 100))).toBe(true);
     });
 
+    it('sends the whole bundle when If-Range names another version', async () => {
+      const whole = await api.call('GET', `/jobs/${jobId}/bundle`);
+      const stale = await api.call('GET', `/jobs/${jobId}/bundle`, {
+        headers: { range: 'bytes=0-9', 'if-range': '"sha512-other"' },
+      });
+      expect(stale.status).toBe(200);
+      expect(stale.bytes.length).toBe(whole.bytes.length);
+      const current = await api.call('GET', `/jobs/${jobId}/bundle`, {
+        headers: {
+          range: 'bytes=0-9',
+          'if-range': whole.headers.get('etag') as string,
+        },
+      });
+      expect(current.status).toBe(206);
+    });
+
     it('answers an unsatisfiable range with 416', async () => {
       const reply = await api.call('GET', `/jobs/${jobId}/bundle`, {
         headers: { range: 'bytes=999999999-' },

@@ -61,9 +61,15 @@ async function sendObject(
   if (!info) {
     throw new PackagerError('DP_NOT_FOUND', 'the bundle is no longer stored');
   }
+  const etag = `"sha512-${meta.sha512.slice(0, 32)}"`;
+  // RFC 9110 §13.1.5: a Range is honoured only while If-Range still names
+  // this representation; we send no Last-Modified, so a date never does.
+  const ifRange = req.get('if-range');
+  const rangeHeader =
+    ifRange === undefined || ifRange === etag ? req.get('range') : undefined;
   let range: ByteRange | null;
   try {
-    range = rangeOf(req.get('range'), info.size);
+    range = rangeOf(rangeHeader, info.size);
   } catch (error) {
     res.set('Content-Range', `bytes */${info.size}`);
     throw error;
@@ -72,7 +78,7 @@ async function sendObject(
     'Content-Type': 'application/zip',
     'Content-Disposition': `attachment; filename="${meta.fileName}"`,
     'Accept-Ranges': 'bytes',
-    ETag: `"sha512-${meta.sha512.slice(0, 32)}"`,
+    ETag: etag,
     'Cache-Control': 'private, no-store',
   });
   if (range) {
