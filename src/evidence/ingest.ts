@@ -5,6 +5,7 @@ import { PackagerError } from '../domain/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { detectEvidence, type Detection } from './detect.js';
 import {
+  conflictWarning,
   eventStatus,
   failed,
   toAuditEvent,
@@ -134,7 +135,7 @@ async function storeEvents(
   const name = path.basename(file);
   const source = { ...ctx, format: detection.format, name };
   const events = detection.events.map((e) => toAuditEvent(e, source));
-  const inserted = await ctx.store.addAuditEvents(events);
+  const { inserted, conflicting } = await ctx.store.addAuditEvents(events);
   const errors = detection.errors.map(
     (e) => `${name} line ${e.line}: ${e.message}`,
   );
@@ -146,7 +147,7 @@ async function storeEvents(
     format: detection.format,
     items: inserted,
     errors,
-    warnings: detection.warnings,
+    warnings: [...detection.warnings, ...conflictWarning(name, conflicting)],
   };
 }
 

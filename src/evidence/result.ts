@@ -55,3 +55,21 @@ export function toAuditEvent(
     sourceName: source.name,
   };
 }
+
+/**
+ * The warning for events whose id was already stored with other content:
+ * the stored record is kept (evidence is never overwritten), and the
+ * operator must hear of it, since one of the two is not the original.
+ */
+export function conflictWarning(
+  name: string,
+  ids: readonly string[],
+): string[] {
+  if (ids.length === 0) return [];
+  const shown = ids.slice(0, 3).join(', ');
+  const more = ids.length > 3 ? ` and ${ids.length - 3} more` : '';
+  return [
+    `${name}: ${ids.length} event(s) have the id of a stored event but ` +
+      `different content; the stored ones were kept (${shown}${more})`,
+  ];
+}

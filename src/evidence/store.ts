@@ -74,14 +74,22 @@ export class EvidenceStore {
     await this.db.exec('ANALYZE audit_events; ANALYZE evidence_documents');
   }
 
-  /** Stores events, skipping ones already known; returns how many were new. */
-  async addAuditEvents(events: readonly AuditEvent[]): Promise<number> {
-    let inserted = 0;
+  /**
+   * Stores events, keeping the stored record wherever one with the same
+   * (format, id) exists: evidence is never overwritten. Answers how many
+   * were new, and the ids of known events whose content differs from the
+   * stored one, which the caller must not let pass silently.
+   */
+  async addAuditEvents(events: readonly AuditEvent[]): Promise<AddedEvents> {
+    const added: AddedEvents = { inserted: 0, conflicting: [] };
     for (let i = 0; i < events.length; i += INSERT_BATCH) {
       const batch = events.slice(i, i + INSERT_BATCH);
-      inserted += await insertAuditBatch(this.db, batch);
+      const ids = await insertAuditBatch(this.db, batch);
+      added.inserted += ids.size;
+      const known = batch.filter((e) => !ids.has(keyOf(e)));
+      added.conflicting.push(...(await differingFromStored(this.db, known)));
     }
-    return inserted;
+    return added;
   }
 
   /** Stores a document's index row; false when the same bytes were known. */
@@ -179,11 +187,53 @@ export class EvidenceStore {
   }
 }
 
+/** What storing a batch of events did. */
+export interface AddedEvents {
+  inserted: number;
+  /** Ids of events already stored with other content; the stored won. */
+  conflicting: string[];
+}
+
+function keyOf(event: { sourceFormat: string; id: string }): string {
+  return `${event.sourceFormat}\u0000${event.id}`;
+}
+
+/** Of events already known by (format, id), those whose bytes differ. */
+async function differingFromStored(
+  db: Queryable,
+  known: readonly AuditEvent[],
+): Promise<string[]> {
+  if (known.length === 0) return [];
+  const tenantId = known[0]?.tenantId;
+  const { rows } = await db.query<{
+    source_format: string;
+    event_id: string;
+    original: string;
+  }>(
+    `SELECT source_format, event_id, original FROM audit_events
+     WHERE tenant_id = $1 AND event_id = ANY($2::text[])`,
+    [tenantId, known.map((e) => e.id)],
+  );
+  const stored = new Map(
+    rows.map((r) => [
+      keyOf({ sourceFormat: r.source_format, id: r.event_id }),
+      r.original,
+    ]),
+  );
+  return known
+    .filter((e) => {
+      const original = stored.get(keyOf(e));
+      return original !== undefined && original !== e.original;
+    })
+    .map((e) => e.id);
+}
+
+/** Inserts what is new; answers the (format, id) keys it inserted. */
 async function insertAuditBatch(
   db: Queryable,
   batch: readonly AuditEvent[],
-): Promise<number> {
-  if (batch.length === 0) return 0;
+): Promise<Set<string>> {
+  if (batch.length === 0) return new Set();
   const params: unknown[] = [];
   const tuples = batch.map((event) => {
     const base = params.length;
@@ -202,15 +252,17 @@ async function insertAuditBatch(
     const slots = Array.from({ length: 10 }, (_, i) => `$${base + i + 1}`);
     return `(${slots.join(', ')})`;
   });
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ source_format: string; event_id: string }>(
     `INSERT INTO audit_events (tenant_id, event_time, event_id, actor,
        action, resource, outcome, source_format, source_name, original)
      VALUES ${tuples.join(', ')}
      ON CONFLICT (tenant_id, source_format, event_id) DO NOTHING
-     RETURNING event_id`,
+     RETURNING source_format, event_id`,
     params,
   );
-  return rows.length;
+  return new Set(
+    rows.map((r) => keyOf({ sourceFormat: r.source_format, id: r.event_id })),
+  );
 }
 
 async function selectAuditPage(

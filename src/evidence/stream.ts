@@ -5,13 +5,14 @@ import { toEntry } from './formats/lines.js';
 import { pemLabels, privateKeyRefusal } from './formats/pem.js';
 import type { LineError, ParsedAuditEvent } from './formats/shared.js';
 import {
+  conflictWarning,
   eventStatus,
   failed,
   toAuditEvent,
   type IngestFileResult,
 } from './result.js';
 import { lineText, readLines, type Line } from './splitter.js';
-import type { EvidenceStore } from './store.js';
+import type { AddedEvents, EvidenceStore } from './store.js';
 import { sizeText } from './walk.js';
 
 /** Longest JSON Lines record read; a longer line is a line error. */
@@ -58,7 +59,7 @@ export async function streamAuditFile(
     format: format.name,
     items: tally.inserted,
     errors: tally.messages(),
-    warnings: [],
+    warnings: conflictWarning(tally.name, tally.conflicting),
   };
 }
 
@@ -124,9 +125,12 @@ class Tally {
 
   constructor(readonly name: string) {}
 
-  stored(read: number, inserted: number): void {
+  readonly conflicting: string[] = [];
+
+  stored(read: number, added: AddedEvents): void {
     this.read += read;
-    this.inserted += inserted;
+    this.inserted += added.inserted;
+    this.conflicting.push(...added.conflicting);
   }
 
   error({ line, message }: LineError): void {

@@ -179,6 +179,26 @@ describe('the command line', () => {
     expect(result.code).toBe(2);
   });
 
+  it('warns when a known event id comes back with other content', async () => {
+    const file = path.join(work, 'changed.jsonl');
+    const event = (verb: string) =>
+      JSON.stringify({
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        auditID: 'same-id',
+        stage: 'ResponseComplete',
+        verb,
+        requestReceivedTimestamp: '2025-06-02T00:00:00Z',
+      });
+    await writeFile(file, `${event('get')}\n${event('get')}\n`);
+    await runCli('ingest', '--tenant', 'acme', file);
+    await writeFile(file, `${event('delete')}\n${event('delete')}\n`);
+    const result = await runCli('ingest', '--tenant', 'acme', file);
+    expect(result.out).toContain(
+      'different content; the stored ones were kept',
+    );
+  });
+
   it('exports an empty window to a bundle that verifies, naming what is missing', async () => {
     const result = await runCli(...exportArgs());
     expect(result.code).toBe(0);

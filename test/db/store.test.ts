@@ -138,6 +138,18 @@ describe.each(BACKENDS)('the evidence store on %s', (backend) => {
     const again = await store.addAuditEvents([
       anEvent('2026-01-01T00:00:00.000Z', 'at-from'),
     ]);
-    expect(again).toBe(0);
+    expect(again).toEqual({ inserted: 0, conflicting: [] });
+  });
+
+  it('keeps the stored event and names one that differs under its id', async () => {
+    const changed = anEvent('2026-01-01T00:00:00.000Z', 'at-from', {
+      original: '{"verb":"delete"}',
+    });
+    const again = await store.addAuditEvents([changed]);
+    expect(again).toEqual({ inserted: 0, conflicting: ['at-from'] });
+    const window = toWindow('2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z');
+    for await (const event of store.streamAuditEvents('acme', window)) {
+      expect(event.original).not.toContain('delete');
+    }
   });
 });

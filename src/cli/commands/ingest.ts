@@ -54,5 +54,8 @@ function describe(file: IngestFileResult): string {
     ? `  (${what}, ${file.items} item${file.items === 1 ? '' : 's'})`
     : '';
   const errors = file.errors.map((e) => `          ${e}\n`).join('');
-  return `${head}${detail}\n${errors}`;
+  const warnings = (file.warnings ?? [])
+    .map((w) => `          warning: ${w}\n`)
+    .join('');
+  return `${head}${detail}\n${errors}${warnings}`;
 }
