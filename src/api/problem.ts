@@ -81,7 +81,7 @@ function toPackagerError(error: unknown): PackagerError {
   if (status === 415) {
     return new PackagerError(
       'DP_UNSUPPORTED_MEDIA_TYPE',
-      'the request body must be UTF-8 JSON, sent without a content encoding',
+      'the request body must be UTF-8 JSON, plain or gzip, deflate or br encoded',
     );
   }
   // Other client errors raised by the HTTP layer: a malformed percent
