@@ -64,9 +64,10 @@ export async function startServer(
       runtime,
       jobs,
       tokens,
-      demoTokensPath: config.apiTokens.length
-        ? null
-        : demoTokensFile(config.dataDir),
+      demoTokensPath:
+        config.apiTokens.length === 0 && config.seedDemo
+          ? demoTokensFile(config.dataDir)
+          : null,
       close: async () => {
         await new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeAllConnections();
