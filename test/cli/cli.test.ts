@@ -9,6 +9,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aKubernetesEventLine } from '../support/builders.js';
 import { runCli } from '../support/cli.js';
 import { dropSchemas, uniqueSchema } from '../support/db.js';
 
@@ -165,11 +166,8 @@ describe('the command line', () => {
   it('exits 2 when some lines of a file could not be ingested', async () => {
     const file = path.join(work, 'some-bad.jsonl');
     const event = (id: string) =>
-      JSON.stringify({
-        kind: 'Event',
-        apiVersion: 'audit.k8s.io/v1',
+      aKubernetesEventLine({
         auditID: id,
-        stage: 'ResponseComplete',
         requestReceivedTimestamp: '2025-06-01T00:00:00Z',
       });
     await writeFile(file, `${event('a')}\n{broken\n${event('b')}\n`);
@@ -182,11 +180,8 @@ describe('the command line', () => {
   it('warns when a known event id comes back with other content', async () => {
     const file = path.join(work, 'changed.jsonl');
     const event = (verb: string) =>
-      JSON.stringify({
-        kind: 'Event',
-        apiVersion: 'audit.k8s.io/v1',
+      aKubernetesEventLine({
         auditID: 'same-id',
-        stage: 'ResponseComplete',
         verb,
         requestReceivedTimestamp: '2025-06-02T00:00:00Z',
       });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { detectEvidence, type Detection } from '../../src/evidence/index.js';
+import { aKubernetesEventLine } from '../support/builders.js';
 
 function detect(name: string, text: string): Detection {
   return detectEvidence(name, Buffer.from(text));
@@ -153,13 +154,7 @@ describe('detectEvidence', () => {
 describe('detectEvidence, given JSON nested absurdly deep', () => {
   it('refuses the line with a reason instead of storing it', () => {
     const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
-    const line = JSON.stringify({
-      kind: 'Event',
-      apiVersion: 'audit.k8s.io/v1',
-      auditID: 'x',
-      stage: 'ResponseComplete',
-      requestReceivedTimestamp: '2026-01-01T00:00:00Z',
-    });
+    const line = aKubernetesEventLine({ auditID: 'x' });
     const text = `${line}\n${line.slice(0, -1)},"deep":${deep}}\n`;
     const detection = detectEvidence('deep.jsonl', Buffer.from(text));
     expect(detection.type).toBe('audit-events');
@@ -172,13 +167,7 @@ describe('detectEvidence, given JSON nested absurdly deep', () => {
 
 describe('detectEvidence, given event times that cannot be', () => {
   const event = (time: string, id: string) =>
-    JSON.stringify({
-      kind: 'Event',
-      apiVersion: 'audit.k8s.io/v1',
-      auditID: id,
-      stage: 'ResponseComplete',
-      requestReceivedTimestamp: time,
-    });
+    aKubernetesEventLine({ auditID: id, requestReceivedTimestamp: time });
 
   it('refuses impossible dates and times before 1970 instead of moving them', () => {
     const text = [
