@@ -19,13 +19,14 @@ export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set([
   'cancelled',
 ]);
 
-/** The stages of an export, saved on the job as each one starts. */
+/**
+ * The stages of an export, saved on the job as each one starts. `assemble`
+ * covers writing the ZIP, the manifest and the signatures in one stream.
+ */
 export const JOB_STAGES = Object.freeze([
   'queued',
   'fetch',
   'assemble',
-  'sign',
-  'store',
   'done',
 ] as const);
 
