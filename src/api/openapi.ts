@@ -1,4 +1,9 @@
-import { ARTIFACT_KINDS, JOB_STAGES, JOB_STATUSES } from '../domain/index.js';
+import {
+  ARTIFACT_KINDS,
+  JOB_STAGES,
+  JOB_STATUSES,
+  KIND_STATUSES,
+} from '../domain/index.js';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const problemContent = { 'application/problem+json': { schema: problem } };
@@ -12,6 +17,23 @@ const json = (ref: string) => ({
 const dateTime = { type: 'string', format: 'date-time' };
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
 const artifactKind = { type: 'string', enum: [...ARTIFACT_KINDS] };
+const jobError = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: {
+    code: { type: 'string' },
+    message: { type: 'string' },
+  },
+};
+const count = { type: 'integer', minimum: 0 };
+const nullableCount = { type: ['integer', 'null'], minimum: 0 };
+const query = (name: string, description: string, schema: object) => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema,
+});
 const jobIdParam = {
   name: 'id',
   in: 'path',
@@ -88,7 +110,10 @@ const schemas = {
       'counts',
       'warnings',
       'error',
+      'kinds',
       'attempts',
+      'maxAttempts',
+      'nextAttemptAt',
       'createdAt',
       'startedAt',
       'finishedAt',
@@ -107,12 +132,48 @@ const schemas = {
       requestedBy: { type: 'string' },
       progress: {
         type: 'object',
-        required: ['stage', 'itemsDone', 'itemsTotal', 'bytesWritten'],
+        additionalProperties: false,
+        required: [
+          'stage',
+          'kind',
+          'itemsDone',
+          'itemsTotal',
+          'bytesWritten',
+          'bytesExpected',
+          'etaSeconds',
+        ],
         properties: {
           stage: { type: 'string', enum: [...JOB_STAGES] },
-          itemsDone: { type: 'integer', minimum: 0 },
-          itemsTotal: { type: 'integer', minimum: 0 },
-          bytesWritten: { type: 'integer', minimum: 0 },
+          kind: {
+            type: ['string', 'null'],
+            enum: [...ARTIFACT_KINDS, null],
+            description: 'The kind being fetched, during the fetch stage',
+          },
+          itemsDone: count,
+          itemsTotal: count,
+          bytesWritten: count,
+          bytesExpected: nullableCount,
+          etaSeconds: {
+            ...nullableCount,
+            description: 'Estimated seconds left, while running',
+          },
+        },
+      },
+      kinds: {
+        type: 'object',
+        description: 'What became of each requested kind',
+        propertyNames: artifactKind,
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['status', 'expected', 'exported', 'retries'],
+          properties: {
+            status: { type: 'string', enum: [...KIND_STATUSES] },
+            expected: count,
+            exported: count,
+            retries: count,
+            reason: jobError,
+          },
         },
       },
       counts: {
@@ -121,15 +182,13 @@ const schemas = {
         additionalProperties: { type: 'integer', minimum: 0 },
       },
       warnings: { type: 'array', items: { type: 'string' } },
-      error: {
-        type: ['object', 'null'],
-        required: ['code', 'message'],
-        properties: {
-          code: { type: 'string' },
-          message: { type: 'string' },
-        },
+      error: { ...jobError, type: ['object', 'null'] },
+      attempts: count,
+      maxAttempts: count,
+      nextAttemptAt: {
+        ...nullableDateTime,
+        description: 'When a pending retry may start',
       },
-      attempts: { type: 'integer', minimum: 0 },
       createdAt: dateTime,
       startedAt: nullableDateTime,
       finishedAt: nullableDateTime,
@@ -151,13 +210,34 @@ const schemas = {
           downloadUrl: { type: 'string' },
         },
       },
+      history: {
+        type: 'array',
+        description: 'Every status change, oldest first (GET /jobs/{id})',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['from', 'to', 'attempt', 'reason', 'at'],
+          properties: {
+            from: { type: ['string', 'null'], enum: [...JOB_STATUSES, null] },
+            to: { type: 'string', enum: [...JOB_STATUSES] },
+            attempt: count,
+            reason: { type: ['string', 'null'] },
+            at: dateTime,
+          },
+        },
+      },
     },
   },
   JobList: {
     type: 'object',
-    required: ['jobs'],
+    additionalProperties: false,
+    required: ['jobs', 'nextCursor'],
     properties: {
       jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } },
+      nextCursor: {
+        type: ['string', 'null'],
+        description: 'Pass as cursor for the next page; null on the last',
+      },
     },
   },
   SigningKeys: {
@@ -235,7 +315,14 @@ export const openApiDocument = {
           ...authErrors,
           '400': respond('The request is not valid'),
           '404': respond('Unknown tenant'),
-          '422': respond('Idempotency key reused with another request'),
+          '422': respond(
+            'Idempotency key reused with another request, or the window ' +
+              'is longer than allowed',
+          ),
+          '429': {
+            ...respond('The tenant has too many unfinished exports'),
+            headers: { 'Retry-After': { schema: { type: 'integer' } } },
+          },
           '413': respond('Body too large'),
           '415': respond('Body is not JSON'),
         },
@@ -244,9 +331,52 @@ export const openApiDocument = {
     '/jobs': {
       get: {
         summary: "List the tenant's export jobs, newest first",
+        parameters: [
+          query('status', 'Comma-separated statuses to keep', {
+            type: 'string',
+          }),
+          query('from', 'Keep jobs whose window ends after this', dateTime),
+          query('to', 'Keep jobs whose window starts before this', dateTime),
+          query('limit', 'Page size, 1 to 200 (default 50)', {
+            type: 'integer',
+            minimum: 1,
+            maximum: 200,
+          }),
+          query('cursor', 'nextCursor of the previous page', {
+            type: 'string',
+          }),
+        ],
         responses: {
           '200': { description: 'The jobs', content: json('JobList') },
           ...authErrors,
+        },
+      },
+    },
+    '/jobs/{id}/cancel': {
+      post: {
+        summary: 'Cancel a pending or running export',
+        parameters: [jobIdParam],
+        responses: {
+          '200': { description: 'The cancelled job', content: json('Job') },
+          ...authErrors,
+          '404': respond('No such job for this tenant'),
+          '409': respond('The job has already finished'),
+        },
+      },
+    },
+    '/jobs/{id}/retry': {
+      post: {
+        summary: 'Run a failed or cancelled export again',
+        parameters: [jobIdParam],
+        responses: {
+          '202': {
+            description: 'Accepted; the job is pending again',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: json('Job'),
+          },
+          ...authErrors,
+          '404': respond('No such job for this tenant'),
+          '409': respond('Only a failed or cancelled job can be retried'),
         },
       },
     },

@@ -1,7 +1,12 @@
+import type { JobProgress, JobTransition } from '../domain/index.js';
 import type { StoredJob } from '../jobs/index.js';
 
 /** The public shape of a job, as GET /jobs/{id} answers it. */
-export function toJobView(job: StoredJob) {
+export function toJobView(
+  job: StoredJob,
+  options: { history?: JobTransition[]; now?: Date } = {},
+) {
+  const now = options.now ?? new Date();
   return {
     jobId: job.id,
     tenantId: job.tenantId,
@@ -12,11 +17,26 @@ export function toJobView(job: StoredJob) {
       to: job.windowTo.toISOString(),
     },
     requestedBy: job.requestedBy,
-    progress: job.progress,
+    progress: {
+      stage: job.progress.stage,
+      kind: job.progress.kind ?? null,
+      itemsDone: job.progress.itemsDone,
+      itemsTotal: job.progress.itemsTotal,
+      bytesWritten: job.progress.bytesWritten,
+      bytesExpected: job.progress.bytesExpected ?? null,
+      etaSeconds:
+        job.status === 'running' ? etaSecondsOf(job.progress, now) : null,
+    },
     counts: job.counts,
+    kinds: job.kinds,
     warnings: job.warnings,
     error: job.error,
     attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    nextAttemptAt:
+      job.status === 'pending' && job.nextAttemptAt
+        ? job.nextAttemptAt.toISOString()
+        : null,
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
@@ -29,7 +49,30 @@ export function toJobView(job: StoredJob) {
           downloadUrl: `/jobs/${job.id}/bundle`,
         }
       : null,
+    ...(options.history && {
+      history: options.history.map((t) => ({
+        from: t.from,
+        to: t.to,
+        attempt: t.attempt,
+        reason: t.reason,
+        at: t.at.toISOString(),
+      })),
+    }),
   };
 }
 
 export type JobView = ReturnType<typeof toJobView>;
+
+/**
+ * Seconds left, from the rate items went at since the attempt started;
+ * null until there is a rate to go by, or once every item is written.
+ */
+export function etaSecondsOf(progress: JobProgress, now: Date): number | null {
+  const { itemsDone, itemsTotal, attemptStartedAt } = progress;
+  if (!attemptStartedAt || itemsDone <= 0 || itemsDone >= itemsTotal) {
+    return null;
+  }
+  const elapsed = now.getTime() - new Date(attemptStartedAt).getTime();
+  if (!(elapsed > 0)) return null;
+  return Math.ceil(((elapsed / itemsDone) * (itemsTotal - itemsDone)) / 1000);
+}

@@ -22,6 +22,9 @@ export function sendProblem(
 ): void {
   const entry = ERROR_CATALOG[error.code];
   if (error.status === 401) res.set('WWW-Authenticate', 'Bearer');
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number')
+    res.set('Retry-After', String(retryAfter));
   res
     .status(error.status)
     .type('application/problem+json')

@@ -10,6 +10,7 @@ import { BUNDLE_FILES } from './layout.js';
 import {
   MANIFEST_VERSION,
   toManifestJson,
+  toMissing,
   toSummary,
   type Manifest,
   type ManifestFile,
@@ -39,6 +40,7 @@ export async function assembleBundle(
   try {
     const files = await writeEvidence(writer, options);
 
+    options.onStage?.('assemble');
     const manifest = toManifest(options, files);
     const indexed: IndexLine[] = files.map(({ path, sha512 }) => ({
       path,
@@ -49,6 +51,7 @@ export async function assembleBundle(
     }
 
     const index = toChecksumIndex(indexed);
+    options.onStage?.('sign');
     await writeIndexAndSignatures(writer, index, options.signer);
 
     const zip = await writer.finish();
@@ -101,6 +104,7 @@ function toManifestFile(
 }
 
 function toManifest(options: AssembleOptions, files: ManifestFile[]): Manifest {
+  const summary = toSummary(options.artifacts, files, options.outcomes?.());
   return {
     manifestVersion: MANIFEST_VERSION,
     generator: {
@@ -127,8 +131,8 @@ function toManifest(options: AssembleOptions, files: ManifestFile[]): Manifest {
       sigstoreBundle: BUNDLE_FILES.sigstoreBundle,
     },
     files,
-    summary: toSummary(options.artifacts, files),
-    missing: options.missing.map(({ kind, reason }) => ({ kind, reason })),
+    summary,
+    missing: toMissing(summary),
     redactions: [],
     warnings: [...options.warnings],
     proofs: { version: 1, entries: [] },

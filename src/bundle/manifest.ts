@@ -1,4 +1,9 @@
-import type { ArtifactKind } from '../domain/index.js';
+import type {
+  ArtifactKind,
+  JobError,
+  KindOutcome,
+  KindStatus,
+} from '../domain/index.js';
 
 /** Version of the manifest layout; bumped only on incompatible change. */
 export const MANIFEST_VERSION = '1';
@@ -22,9 +27,25 @@ export interface ManifestFile {
 }
 
 export interface KindSummary {
+  /** included, empty (the window holds none), or omitted (see reason). */
+  status: KindStatus;
+  /** Items the window held when the source was opened. */
+  expected: number;
+  /** Items written into the bundle (the same as `items`). */
+  exported: number;
   files: number;
   items: number;
   bytes: number;
+  /** Why the kind was omitted. */
+  reason?: JobError;
+}
+
+/** A requested kind that is not in the bundle, and why. */
+export interface MissingKind {
+  kind: ArtifactKind;
+  status: 'empty' | 'omitted';
+  code: string;
+  reason: string;
 }
 
 /** A value the redaction stage changed; none are written yet. */
@@ -61,7 +82,7 @@ export interface Manifest {
   };
   files: ManifestFile[];
   summary: Partial<Record<ArtifactKind, KindSummary>>;
-  missing: { kind: ArtifactKind; reason: string }[];
+  missing: MissingKind[];
   redactions: ManifestRedaction[];
   warnings: string[];
   proofs: { version: 1; entries: ManifestProof[] };
@@ -74,21 +95,66 @@ export const JOB_FIELDS = Object.freeze([
   'job.createdAt',
 ] as const);
 
-/** Sums files, items and bytes per artifact kind, one row per kind asked. */
+/**
+ * One row per kind asked: what became of it (from the sources' outcomes,
+ * when given) and the files, items and bytes written. Without outcomes a
+ * kind is included when it has files, else empty.
+ */
 export function toSummary(
   artifacts: readonly ArtifactKind[],
   files: readonly ManifestFile[],
+  outcomes: Partial<Record<ArtifactKind, KindOutcome>> = {},
 ): Partial<Record<ArtifactKind, KindSummary>> {
   const summary: Partial<Record<ArtifactKind, KindSummary>> = {};
-  for (const kind of artifacts)
-    summary[kind] = { files: 0, items: 0, bytes: 0 };
+  const rowOf = (kind: ArtifactKind): KindSummary =>
+    (summary[kind] ??= {
+      status: 'empty',
+      expected: 0,
+      exported: 0,
+      files: 0,
+      items: 0,
+      bytes: 0,
+    });
+  for (const kind of artifacts) rowOf(kind);
   for (const file of files) {
-    const row = (summary[file.kind] ??= { files: 0, items: 0, bytes: 0 });
+    const row = rowOf(file.kind);
     row.files += 1;
     row.items += file.items;
+    row.exported += file.items;
     row.bytes += file.size;
   }
+  for (const [kind, row] of Object.entries(summary)) {
+    const outcome = outcomes[kind as ArtifactKind];
+    row.status = outcome?.status ?? (row.files > 0 ? 'included' : 'empty');
+    row.expected = outcome?.expected ?? row.exported;
+    if (outcome?.reason) row.reason = { ...outcome.reason };
+  }
   return summary;
+}
+
+/** The kinds asked for that are not in the bundle, from the summary. */
+export function toMissing(
+  summary: Partial<Record<ArtifactKind, KindSummary>>,
+): MissingKind[] {
+  const missing: MissingKind[] = [];
+  for (const [kind, row] of Object.entries(summary)) {
+    if (row.status === 'omitted') {
+      missing.push({
+        kind: kind as ArtifactKind,
+        status: 'omitted',
+        code: row.reason?.code ?? 'DP_SOURCE_UNAVAILABLE',
+        reason: row.reason?.message ?? 'the source did not answer',
+      });
+    } else if (row.status === 'empty') {
+      missing.push({
+        kind: kind as ArtifactKind,
+        status: 'empty',
+        code: 'DP_KIND_EMPTY',
+        reason: `no ${kind} in the window`,
+      });
+    }
+  }
+  return missing;
 }
 
 /**

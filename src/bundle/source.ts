@@ -1,4 +1,4 @@
-import type { ArtifactKind, TimeWindow } from '../domain/index.js';
+import type { ArtifactKind, KindOutcome, TimeWindow } from '../domain/index.js';
 import type { Signer } from '../signing/index.js';
 import type { Manifest } from './manifest.js';
 import type { EntryContent } from './zipwriter.js';
@@ -38,7 +38,12 @@ export interface AssembleOptions {
   job: { id: string; requestedBy: string; createdAt: Date };
   /** Evidence in a deterministic order; entries keep this order. */
   sources: AsyncIterable<BundleSource> | Iterable<BundleSource>;
-  missing: { kind: ArtifactKind; reason: string }[];
+  /**
+   * What became of each kind asked for (included, empty or omitted, with
+   * expected counts); asked once every evidence entry is written. Without
+   * it, a kind with files is included and one without is empty.
+   */
+  outcomes?: () => Partial<Record<ArtifactKind, KindOutcome>>;
   warnings: string[];
   signer: Signer;
   generator: { name: string; version: string };
@@ -47,6 +52,8 @@ export interface AssembleOptions {
   /** ZIP64 records for every entry; yazl adds them by itself when needed. */
   forceZip64?: boolean;
   onProgress?: (progress: AssembleProgress) => void;
+  /** The evidence is written: the manifest ('assemble'), then 'sign'. */
+  onStage?: (stage: 'assemble' | 'sign') => void;
 }
 
 export interface AssembleResult {

@@ -3,6 +3,7 @@ import { isPackagerError } from '../domain/index.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { startCommand } from './commands/start.js';
+import { workerCommand } from './commands/worker.js';
 import { tenantsCommand } from './commands/tenants.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT, processIo, type CliIo } from './io.js';
@@ -25,6 +26,7 @@ export async function main(
     .configureOutput(outputOf(io))
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(startCommand(io));
+  program.addCommand(workerCommand(io));
   program.addCommand(ingestCommand(io, setCode));
   program.addCommand(exportCommand(io));
   program.addCommand(verifyCommand(io, setCode));

@@ -5,7 +5,7 @@ import { createApp } from '../api/index.js';
 import type { ApiToken, Config } from '../config/index.js';
 import { PackagerError } from '../domain/index.js';
 import { DEMO_TENANTS, seedDemoTenants } from '../evidence/index.js';
-import { JobService, startQueue, startWorker } from '../jobs/index.js';
+import { ExportWorker, JobService, startQueue } from '../jobs/index.js';
 import { LocalObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
@@ -18,6 +18,8 @@ export interface Server {
   runtime: Runtime;
   jobs: JobService;
   tokens: ApiToken[];
+  /** The in-process worker, unless started without one. */
+  worker: ExportWorker | undefined;
   /** The file holding the demo tokens, when demo tokens are in use. */
   demoTokensPath: string | null;
   close(): Promise<void>;
@@ -30,10 +32,20 @@ export interface Server {
 export async function startServer(
   config: Config,
   logger: Logger,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; worker?: boolean } = {},
 ): Promise<Server> {
+  const withWorker = options.worker ?? true;
+  if (!withWorker && !config.databaseUrl) {
+    throw new PackagerError(
+      'DP_CONFIG_INVALID',
+      'the embedded database belongs to one process, so an API without ' +
+        'its worker would never run an export; set DATABASE_URL to a ' +
+        'PostgreSQL server shared with `disclosure-packager worker`',
+    );
+  }
   const runtime = await openRuntime(config, logger);
   let boss: PgBoss | undefined;
+  let worker: ExportWorker | undefined;
   try {
     const tokens = await prepareTenants(
       runtime,
@@ -42,12 +54,17 @@ export async function startServer(
     boss = await startQueue(runtime.db, (error) =>
       logger.error({ event: 'worker.error', err: error }, 'queue error'),
     );
-    const jobs = new JobService(runtime.db, boss);
+    const jobs = new JobService(runtime.db, boss, config.jobs, runtime.metrics);
     if (runtime.db.kind === 'pglite') await recoverEmbedded(runtime, jobs);
-    jobs.onEnqueued = await startWorker(
-      { ...runtime, boss },
-      config.workerConcurrency,
-    );
+    if (withWorker) {
+      const started = new ExportWorker(
+        { ...runtime, boss },
+        { ...config.jobs, concurrency: config.workerConcurrency },
+      );
+      await started.start();
+      jobs.onEnqueued = () => started.wake();
+      worker = started;
+    }
     const app = createApp({ ...runtime, config: { apiTokens: tokens }, jobs });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
@@ -68,12 +85,62 @@ export async function startServer(
         config.apiTokens.length === 0 && config.seedDemo
           ? demoTokensFile(config.dataDir)
           : null,
+      worker,
       close: async () => {
         await new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeAllConnections();
-        await queue.stop({ graceful: true, timeout: 30_000, wait: true });
+        await worker?.stop();
+        await queue.stop({ graceful: false, wait: true });
         await runtime.close();
         logger.info({ event: 'server.stopped' }, 'stopped');
+      },
+    };
+  } catch (error) {
+    await worker?.stop(0).catch(() => undefined);
+    await boss?.stop({ graceful: false, wait: true }).catch(() => undefined);
+    await runtime.close();
+    throw error;
+  }
+}
+
+export interface WorkerProcess {
+  worker: ExportWorker;
+  close(): Promise<void>;
+}
+
+/**
+ * Workers only, for scaling out: no API, no demo seeding. Needs the
+ * PostgreSQL server the API uses; the embedded database has one owner.
+ */
+export async function startWorkerProcess(
+  config: Config,
+  logger: Logger,
+): Promise<WorkerProcess> {
+  if (!config.databaseUrl) {
+    throw new PackagerError(
+      'DP_CONFIG_INVALID',
+      'the worker command needs DATABASE_URL (the PostgreSQL server the ' +
+        'API uses); with the embedded database, `start` runs the worker',
+    );
+  }
+  const runtime = await openRuntime(config, logger);
+  let boss: PgBoss | undefined;
+  try {
+    boss = await startQueue(runtime.db, (error) =>
+      logger.error({ event: 'worker.error', err: error }, 'queue error'),
+    );
+    const worker = new ExportWorker(
+      { ...runtime, boss },
+      { ...config.jobs, concurrency: config.workerConcurrency },
+    );
+    await worker.start();
+    const queue = boss;
+    return {
+      worker,
+      close: async () => {
+        await worker.stop();
+        await queue.stop({ graceful: false, wait: true });
+        await runtime.close();
       },
     };
   } catch (error) {
@@ -102,10 +169,14 @@ function toListenError(error: Error, config: Config): Error {
  */
 async function recoverEmbedded(runtime: Runtime, jobs: JobService) {
   const requeued = await jobs.recoverInterrupted();
+  // No attempt is alive yet: every staged ZIP is a dead attempt's.
+  const staged = await runtime.objects.list('staging');
+  await runtime.objects.deletePrefix('staging');
   const swept =
-    runtime.objects instanceof LocalObjectStore
+    staged.length +
+    (runtime.objects instanceof LocalObjectStore
       ? await runtime.objects.sweepTemporary('bundles')
-      : 0;
+      : 0);
   if (requeued > 0 || swept > 0) {
     runtime.logger.warn(
       { event: 'jobs.recovered', requeued, swept },

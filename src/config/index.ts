@@ -9,6 +9,28 @@ const tokenSchema = z.object({
   subject: z.string().min(1),
 });
 
+const count = (min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max);
+
+/** Settings of the job system; docs/operations.md explains each. */
+const jobsSchema = z.object({
+  leaseSeconds: count(2, 3600).default(30),
+  maxAttempts: count(1, 100).default(5),
+  retryBaseSeconds: z.coerce.number().min(0.01).max(3600).default(5),
+  retryMaxSeconds: z.coerce.number().min(0.01).max(86_400).default(300),
+  sourceRetries: count(0, 20).default(3),
+  sourceRetryBaseMs: count(1, 600_000).default(500),
+  timeoutSeconds: count(10, 86_400).default(6 * 3600),
+  shutdownGraceSeconds: z.coerce.number().min(0).max(3600).default(30),
+  maxWindowDays: count(1, 36_600).default(400),
+  maxActivePerTenant: count(1, 10_000).default(5),
+  bundleWarnBytes: count(1, Number.MAX_SAFE_INTEGER).default(5_000_000_000),
+  bundleMaxBytes: count(1, Number.MAX_SAFE_INTEGER).default(50_000_000_000),
+  failpoints: z.string().default(''),
+});
+
+export type JobSettings = z.infer<typeof jobsSchema>;
+
 const configSchema = z.object({
   dataDir: z.string().min(1),
   databaseUrl: z.string().url().optional(),
@@ -24,6 +46,7 @@ const configSchema = z.object({
   seedDemo: z.boolean(),
   signingKeyPassword: z.string().optional(),
   apiTokens: z.array(tokenSchema),
+  jobs: jobsSchema,
 });
 
 /** The product's one configuration object, validated at start-up. */
@@ -56,11 +79,31 @@ export function loadConfig(
     signingKeyPassword: env.DP_SIGNING_KEY_PASSWORD,
     apiTokens: env.DP_API_TOKENS ? parseTokens(env.DP_API_TOKENS) : undefined,
   });
+  const jobsFromEnv = stripUndefined({
+    leaseSeconds: env.DP_JOB_LEASE_SECONDS,
+    maxAttempts: env.DP_JOB_MAX_ATTEMPTS,
+    retryBaseSeconds: env.DP_JOB_RETRY_BASE_SECONDS,
+    retryMaxSeconds: env.DP_JOB_RETRY_MAX_SECONDS,
+    sourceRetries: env.DP_SOURCE_RETRIES,
+    sourceRetryBaseMs: env.DP_SOURCE_RETRY_BASE_MS,
+    timeoutSeconds: env.DP_JOB_TIMEOUT_SECONDS,
+    shutdownGraceSeconds: env.DP_SHUTDOWN_GRACE_SECONDS,
+    maxWindowDays: env.DP_MAX_WINDOW_DAYS,
+    maxActivePerTenant: env.DP_MAX_ACTIVE_JOBS_PER_TENANT,
+    bundleWarnBytes: env.DP_BUNDLE_WARN_BYTES,
+    bundleMaxBytes: env.DP_BUNDLE_MAX_BYTES,
+    failpoints: env.DP_FAILPOINTS,
+  });
   const merged = {
     ...defaults(env),
     ...file,
     ...fromEnv,
     ...stripUndefined(overrides),
+    jobs: {
+      ...(file.jobs as object | undefined),
+      ...jobsFromEnv,
+      ...overrides.jobs,
+    },
   };
   const result = configSchema.safeParse(merged);
   if (!result.success) {

@@ -71,6 +71,10 @@ async function openPostgres(
     connectionString: url,
     max,
     options: `-c search_path=${schema}`,
+    // A dead server or a cut connection must surface as an error that the
+    // job system can retry, not as a wait without end.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
   });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => undefined);
@@ -90,6 +94,7 @@ async function openPostgres(
     },
     transaction: async (work) => {
       const client = await pool.connect();
+      let broken = false;
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
@@ -102,10 +107,15 @@ async function openPostgres(
         await client.query('COMMIT');
         return value;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // A connection that cannot even roll back is broken: destroy it
+        // rather than hand it back to the pool.
+        broken = await client.query('ROLLBACK').then(
+          () => false,
+          () => true,
+        );
         throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     close: () => pool.end(),

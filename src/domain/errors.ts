@@ -17,6 +17,22 @@ export const ERROR_CATALOG = Object.freeze({
   DP_JOB_NOT_FOUND: { status: 404, title: 'Job not found' },
   DP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   DP_BUNDLE_NOT_READY: { status: 409, title: 'The bundle is not ready' },
+  DP_JOB_FINISHED: {
+    status: 409,
+    title: 'The job has already finished',
+  },
+  DP_JOB_NOT_RETRYABLE: {
+    status: 409,
+    title: 'Only a failed or cancelled job can be retried',
+  },
+  DP_TOO_MANY_JOBS: {
+    status: 429,
+    title: 'Too many unfinished exports for this tenant',
+  },
+  DP_WINDOW_TOO_LONG: {
+    status: 422,
+    title: 'The time window is longer than allowed',
+  },
   DP_IDEMPOTENCY_CONFLICT: {
     status: 422,
     title: 'Idempotency key reused with another request',
@@ -42,10 +58,48 @@ export const ERROR_CATALOG = Object.freeze({
   DP_CONFIG_INVALID: { status: 500, title: 'The configuration is invalid' },
   DP_KEY_UNAVAILABLE: { status: 503, title: 'No signing key is available' },
   DP_EXPORT_FAILED: { status: 500, title: 'The export failed' },
+  DP_SOURCE_UNAVAILABLE: {
+    status: 503,
+    title: 'An evidence source did not answer',
+  },
+  DP_STORAGE_UNAVAILABLE: {
+    status: 503,
+    title: 'The object store did not answer',
+  },
+  DP_DATABASE_UNAVAILABLE: {
+    status: 503,
+    title: 'The database connection was lost',
+  },
+  DP_WORKER_LOST: {
+    status: 500,
+    title: 'The worker running the export stopped answering',
+  },
+  DP_JOB_TIMEOUT: {
+    status: 500,
+    title: 'The export ran longer than allowed',
+  },
+  DP_JOB_CANCELLED: { status: 409, title: 'The export was cancelled' },
+  DP_BUNDLE_TOO_LARGE: {
+    status: 500,
+    title: 'The bundle grew past the maximum size',
+  },
   DP_INTERNAL: { status: 500, title: 'Internal error' },
 });
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/**
+ * Codes of failures worth another try: something the export depends on
+ * did not answer this time. Everything else fails a job at once.
+ */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'DP_SOURCE_UNAVAILABLE',
+  'DP_STORAGE_UNAVAILABLE',
+  'DP_DATABASE_UNAVAILABLE',
+  'DP_DATABASE_BUSY',
+  'DP_WORKER_LOST',
+  'DP_JOB_TIMEOUT',
+]);
 
 /** The one error class of the product: a stable code, words, and a cause. */
 export class PackagerError extends Error {

@@ -1,4 +1,4 @@
-export { EvidenceStore } from './store.js';
+export { EvidenceStore, type StreamOptions } from './store.js';
 export {
   detectEvidence,
   type Detection,

@@ -128,16 +128,15 @@ export class EvidenceStore {
   async *streamAuditEvents(
     tenantId: string,
     window: TimeWindow,
-    pageSize = 2000,
+    options: StreamOptions = {},
   ): AsyncGenerator<AuditEvent> {
+    const pageSize = options.pageSize ?? 2000;
+    const load = options.loadPage ?? ((page) => page());
     let after: AuditRow | undefined;
     for (;;) {
-      const rows = await selectAuditPage(
-        this.db,
-        tenantId,
-        window,
-        pageSize,
-        after,
+      const from = after;
+      const rows = await load(() =>
+        selectAuditPage(this.db, tenantId, window, pageSize, from),
       );
       for (const row of rows) yield toAuditEvent(row);
       if (rows.length < pageSize) return;
@@ -159,6 +158,38 @@ export class EvidenceStore {
       [tenantId, kind, window.from, window.to],
     );
     return rows.map(toDocument);
+  }
+
+  /**
+   * How many items of one kind a tenant's window holds, and their bytes
+   * (the stored originals of audit events; the files of documents).
+   */
+  async countKind(
+    tenantId: string,
+    kind: ArtifactKind,
+    window: TimeWindow,
+  ): Promise<{ items: number; bytes: number }> {
+    const params: unknown[] = [tenantId, window.from, window.to];
+    const { rows } =
+      kind === 'audit-events'
+        ? await this.db.query<{ items: number; bytes: string | null }>(
+            `SELECT count(*)::int AS items,
+               sum(octet_length(original))::bigint AS bytes
+             FROM audit_events
+             WHERE tenant_id = $1 AND event_time >= $2 AND event_time < $3`,
+            params,
+          )
+        : await this.db.query<{ items: number; bytes: string | null }>(
+            `SELECT count(*)::int AS items, sum(size)::bigint AS bytes
+             FROM evidence_documents
+             WHERE tenant_id = $1 AND event_time >= $2 AND event_time < $3
+               AND kind = $4`,
+            [...params, kind],
+          );
+    return {
+      items: rows[0]?.items ?? 0,
+      bytes: Number(rows[0]?.bytes ?? 0),
+    };
   }
 
   /** How many items of each kind a tenant's window holds. */
@@ -185,6 +216,15 @@ export class EvidenceStore {
     for (const row of documents.rows) counts[row.kind] = row.n;
     return counts;
   }
+}
+
+export interface StreamOptions {
+  pageSize?: number;
+  /**
+   * Runs each page's query; a caller may wrap it to retry a page that
+   * failed for a transient reason (paging resumes where it stopped).
+   */
+  loadPage?: <T>(page: () => Promise<T>) => Promise<T>;
 }
 
 /** What storing a batch of events did. */

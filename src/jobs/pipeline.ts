@@ -4,13 +4,17 @@ import { assembleBundle, type AssembleResult } from '../bundle/index.js';
 import type {
   ArtifactKind,
   JobProgress,
+  JobStage,
+  KindOutcome,
   Tenant,
   TimeWindow,
 } from '../domain/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { Signer } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
-import { planSources } from './sources.js';
+import type { Failpoints } from './failpoints.js';
+import type { Failure } from './failures.js';
+import { EvidenceSources, type SourceRetryPolicy } from './sources.js';
 
 export interface ExportRequest {
   tenant: Tenant;
@@ -25,58 +29,129 @@ export interface ExportDeps {
   signer: Signer;
 }
 
+export interface ExportControl {
+  signal?: AbortSignal;
+  faults?: Failpoints;
+  sourceRetry?: SourceRetryPolicy;
+  onProgress?: (progress: JobProgress) => void;
+  /** The live per-kind outcomes, once the sources are open. */
+  onSources?: (kinds: Partial<Record<ArtifactKind, KindOutcome>>) => void;
+  onSourceRetry?: (
+    kind: ArtifactKind,
+    failure: Failure,
+    delayMs: number,
+  ) => void;
+}
+
 export interface ExportOutcome {
   result: AssembleResult;
   counts: Partial<Record<ArtifactKind, number>>;
-  missing: { kind: ArtifactKind; reason: string }[];
+  kinds: Partial<Record<ArtifactKind, KindOutcome>>;
+  /** True when a requested kind was omitted: the bundle is partial. */
+  partial: boolean;
   warnings: string[];
 }
 
 const GENERATOR = readGenerator();
 
 /**
- * Runs one export: plans the sources, then streams them through the bundle
- * assembler into `output`. Progress is reported as entries are written.
+ * Runs one export: opens each kind's source, then streams them through the
+ * bundle assembler into `output`. A kind whose source fails after its
+ * retries is omitted and the bundle is still made, saying so in its
+ * signed manifest. Progress is reported as entries are written.
  */
 export async function runExport(
   deps: ExportDeps,
   request: ExportRequest,
   output: Writable,
-  onProgress: (progress: JobProgress) => void = () => undefined,
+  control: ExportControl = {},
 ): Promise<ExportOutcome> {
   const { tenant, window, artifacts } = request;
-  onProgress({ stage: 'fetch', itemsDone: 0, itemsTotal: 0, bytesWritten: 0 });
-  const plan = await planSources(
-    deps.store,
-    deps.objects,
-    tenant.id,
+  let stage: JobStage = 'fetch';
+  let kind: ArtifactKind | null = null;
+  let bytesWritten = 0;
+  const sources = new EvidenceSources({
+    store: deps.store,
+    objects: deps.objects,
+    tenantId: tenant.id,
     window,
-    artifacts,
-  );
-  const itemsTotal = sum(Object.values(plan.totals));
-  const warnings = plan.missing.map((m) => `${m.kind}: ${m.reason}`);
+    kinds: artifacts,
+    signal: control.signal,
+    faults: control.faults,
+    retry: control.sourceRetry,
+    onKind: (k) => {
+      kind = k;
+      report();
+    },
+    onRetry: control.onSourceRetry,
+  });
+  const report = () =>
+    control.onProgress?.({
+      stage,
+      kind: stage === 'fetch' ? kind : null,
+      itemsDone: sources.itemsDone,
+      itemsTotal: sources.itemsExpected,
+      bytesWritten,
+      bytesExpected: sources.bytesExpected,
+    });
 
-  onProgress({ stage: 'assemble', itemsDone: 0, itemsTotal, bytesWritten: 0 });
+  report();
+  await sources.open();
+  control.onSources?.(sources.outcomes);
+  const warnings: string[] = [];
   const result = await assembleBundle({
     output,
     tenant: { id: tenant.id, name: tenant.name },
     window,
     artifacts,
     job: request.job,
-    sources: plan.sources,
-    missing: plan.missing,
+    sources: sources.sources(),
+    outcomes: () => {
+      warnings.push(...warningsOf(sources.outcomes));
+      return sources.outcomes;
+    },
     warnings,
     signer: deps.signer,
     generator: GENERATOR,
-    onProgress: (p) =>
-      onProgress({
-        stage: 'assemble',
-        itemsDone: plan.itemsDone(),
-        itemsTotal,
-        bytesWritten: p.bytesWritten,
-      }),
+    onProgress: (p) => {
+      bytesWritten = p.bytesWritten;
+      report();
+    },
+    onStage: (next) => {
+      stage = next;
+      report();
+    },
   });
-  return { result, counts: countsOf(result), missing: plan.missing, warnings };
+  return {
+    result,
+    counts: countsOf(result),
+    kinds: sources.outcomes,
+    partial: sources.omitted().length > 0,
+    warnings,
+  };
+}
+
+/** One plain sentence for each kind that is not wholly in the bundle. */
+function warningsOf(
+  outcomes: Partial<Record<ArtifactKind, KindOutcome>>,
+): string[] {
+  const warnings: string[] = [];
+  for (const [kind, o] of Object.entries(outcomes)) {
+    if (o.status === 'omitted') {
+      warnings.push(
+        `${kind}: omitted after ${o.retries} retries ` +
+          `(${o.reason?.code ?? 'unknown'}: ${o.reason?.message ?? ''})`,
+      );
+    } else if (o.status === 'empty') {
+      warnings.push(`${kind}: no ${kind} in the window`);
+    } else if (o.exported !== o.expected) {
+      warnings.push(
+        `${kind}: ${o.expected} counted when the export started, ` +
+          `${o.exported} exported (evidence changed meanwhile)`,
+      );
+    }
+  }
+  return warnings;
 }
 
 function countsOf(
@@ -87,10 +162,6 @@ function countsOf(
     counts[kind as ArtifactKind] = summary.items;
   }
   return counts;
-}
-
-function sum(values: (number | undefined)[]): number {
-  return values.reduce<number>((total, n) => total + (n ?? 0), 0);
 }
 
 function readGenerator(): { name: string; version: string } {

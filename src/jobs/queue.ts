@@ -57,11 +57,20 @@ export async function enqueueExport(
   db: Database,
   tx: Queryable,
   message: ExportMessage,
+  delayMs = 0,
 ): Promise<void> {
   await boss.send(EXPORT_QUEUE, message, {
     db: toBossDb(db, tx),
-    // The state of record is the job row; the worker decides retries.
+    // The state of record is the job row, guarded by its lease; the worker
+    // decides retries and sends a new message for each. A message is only
+    // a wake-up call, so one that pg-boss expires or loses costs nothing
+    // once the job's lease has run out: the reaper sends another.
     retryLimit: 0,
-    expireInSeconds: 60 * 60,
+    expireInSeconds: MESSAGE_EXPIRY_SECONDS,
+    ...(delayMs > 0 && { startAfter: Math.ceil(delayMs / 1000) }),
   });
 }
+
+// pg-boss refuses expiries of a day or more; the lease, not this, is what
+// tells a dead worker from a slow one.
+const MESSAGE_EXPIRY_SECONDS = 23 * 3600;

@@ -6,100 +6,256 @@ import {
   type ArtifactKind,
   type AuditEvent,
   type EvidenceDocument,
+  type KindOutcome,
   type TimeWindow,
 } from '../domain/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { ObjectStore } from '../storage/index.js';
+import { backoffDelay, sleep, type BackoffPolicy } from './backoff.js';
+import { classifyFailure, type Failure } from './failures.js';
+import { Failpoints } from './failpoints.js';
 
-export interface SourcePlan {
-  sources: BundleSource[];
-  missing: { kind: ArtifactKind; reason: string }[];
-  /** Items the window holds per requested kind, known before streaming. */
-  totals: Partial<Record<ArtifactKind, number>>;
-  /** Items streamed so far, across all sources, for progress. */
-  itemsDone(): number;
+/** How a source that fails for a transient reason is retried. */
+export interface SourceRetryPolicy extends BackoffPolicy {
+  /** Retries after the first try; 0 disables them. */
+  retries: number;
 }
 
-/** Counts items as sources stream them. */
-class ItemCounter {
-  count = 0;
+export const DEFAULT_SOURCE_RETRY: SourceRetryPolicy = {
+  retries: 3,
+  baseMs: 500,
+  maxMs: 10_000,
+};
+
+export interface SourceOptions {
+  store: EvidenceStore;
+  objects: ObjectStore;
+  tenantId: string;
+  window: TimeWindow;
+  kinds: readonly ArtifactKind[];
+  signal?: AbortSignal;
+  faults?: Failpoints;
+  retry?: SourceRetryPolicy;
+  /** A kind's evidence starts streaming. */
+  onKind?: (kind: ArtifactKind) => void;
+  /** A source failed for a transient reason and will be tried again. */
+  onRetry?: (kind: ArtifactKind, failure: Failure, delayMs: number) => void;
 }
 
 /**
- * Plans a bundle's entries for (tenant, window, kinds): the audit events as
- * one JSON Lines entry, then every document, kind by kind, in a stable
- * order (event time, then SHA-512). Nothing is read yet.
+ * A tenant's evidence for one window, kind by kind. `open` counts what
+ * each requested kind holds; `sources` then streams every included kind
+ * in a stable order (the audit events as one JSON Lines entry, then each
+ * document by event time and SHA-512). A kind whose source still fails
+ * after its retries, before any of it is written, is omitted with the
+ * reason; the others go on. `outcomes` says what became of each kind.
  */
-export async function planSources(
-  store: EvidenceStore,
-  objects: ObjectStore,
-  tenantId: string,
-  window: TimeWindow,
-  kinds: readonly ArtifactKind[],
-): Promise<SourcePlan> {
-  const counter = new ItemCounter();
-  const plan: SourcePlan = {
-    sources: [],
-    missing: [],
-    totals: {},
-    itemsDone: () => counter.count,
-  };
-  const counts = await store.countInWindow(tenantId, window);
-  for (const kind of kinds) {
-    plan.totals[kind] = counts[kind];
-    if (counts[kind] === 0) {
-      plan.missing.push({ kind, reason: `no ${kind} in the window` });
-    } else if (kind === 'audit-events') {
-      plan.sources.push(auditSource(store, tenantId, window, counter));
-    } else {
-      const docs = await store.listDocuments(tenantId, kind, window);
-      plan.sources.push(
-        ...docs.map((doc) => documentSource(objects, doc, counter)),
-      );
+export class EvidenceSources {
+  readonly outcomes: Partial<Record<ArtifactKind, KindOutcome>> = {};
+  /** Items and bytes the opened kinds hold, for progress and ETA. */
+  itemsExpected = 0;
+  bytesExpected = 0;
+  itemsDone = 0;
+
+  private readonly faults: Failpoints;
+  private readonly retry: SourceRetryPolicy;
+
+  constructor(private readonly options: SourceOptions) {
+    this.faults = options.faults ?? new Failpoints();
+    this.retry = options.retry ?? DEFAULT_SOURCE_RETRY;
+  }
+
+  /** Counts each requested kind; a kind that cannot be counted is omitted. */
+  async open(): Promise<void> {
+    const { store, tenantId, window } = this.options;
+    for (const kind of this.options.kinds) {
+      const outcome: KindOutcome = {
+        status: 'included',
+        expected: 0,
+        exported: 0,
+        retries: 0,
+      };
+      this.outcomes[kind] = outcome;
+      try {
+        const count = await this.withRetries(kind, async () => {
+          await this.faults.reach(`fetch.${kind}`, this.options.signal);
+          return store.countKind(tenantId, kind, window);
+        });
+        outcome.expected = count.items;
+        outcome.status = count.items === 0 ? 'empty' : 'included';
+        this.itemsExpected += count.items;
+        this.bytesExpected += count.bytes;
+      } catch (error) {
+        this.omit(kind, error);
+      }
     }
   }
-  return plan;
-}
 
-const AUDIT_CHUNK_CHARS = 64 * 1024;
+  /** The bundle's evidence entries, read as the assembler asks for them. */
+  async *sources(): AsyncGenerator<BundleSource> {
+    for (const kind of this.options.kinds) {
+      if (this.outcomes[kind]?.status !== 'included') continue;
+      this.options.onKind?.(kind);
+      if (kind === 'audit-events') {
+        yield this.auditSource();
+        continue;
+      }
+      let docs: EvidenceDocument[];
+      try {
+        docs = await this.withRetries(kind, () =>
+          this.options.store.listDocuments(
+            this.options.tenantId,
+            kind,
+            this.options.window,
+          ),
+        );
+      } catch (error) {
+        this.omit(kind, error);
+        continue;
+      }
+      for (const doc of docs) yield this.documentSource(doc);
+    }
+  }
 
-function auditSource(
-  store: EvidenceStore,
-  tenantId: string,
-  window: TimeWindow,
-  counter: ItemCounter,
-): BundleSource {
-  let items = 0;
-  return {
-    kind: 'audit-events',
-    preferredName: 'audit-events.jsonl',
-    format: 'disclosure-audit-jsonl',
-    specVersion: '1',
-    mediaType: 'application/jsonl',
-    eventTime: null,
-    metadata: { sortedBy: ['time', 'id', 'source.format'] },
-    content: async function* () {
+  /** The kinds that were omitted, with their reasons. */
+  omitted(): {
+    kind: ArtifactKind;
+    reason: { code: string; message: string };
+  }[] {
+    return Object.entries(this.outcomes).flatMap(([kind, o]) =>
+      o.status === 'omitted' && o.reason
+        ? [{ kind: kind as ArtifactKind, reason: o.reason }]
+        : [],
+    );
+  }
+
+  private omit(kind: ArtifactKind, error: unknown): void {
+    this.options.signal?.throwIfAborted();
+    const failure = classifyFailure(error);
+    // Only a source that did not answer makes a kind omitted; anything
+    // else (a bug, corrupt evidence) fails the export.
+    if (!failure.transient) throw error;
+    const outcome = this.outcomes[kind];
+    if (!outcome) return;
+    if (outcome.status === 'included') this.itemsExpected -= outcome.expected;
+    outcome.status = 'omitted';
+    outcome.reason = failure.error;
+  }
+
+  /**
+   * Runs `work`, retrying transient failures with backoff and jitter. The
+   * last failure is thrown once the retries are spent.
+   */
+  private async withRetries<T>(
+    kind: ArtifactKind,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    for (let retry = 1; ; retry += 1) {
+      this.options.signal?.throwIfAborted();
+      try {
+        return await work();
+      } catch (error) {
+        const failure = classifyFailure(error);
+        if (!failure.transient || retry > this.retry.retries) throw error;
+        if (this.options.signal?.aborted) throw error;
+        const delay = backoffDelay(this.retry, retry);
+        const outcome = this.outcomes[kind];
+        if (outcome) outcome.retries += 1;
+        this.options.onRetry?.(kind, failure, delay);
+        await sleep(delay, this.options.signal);
+      }
+    }
+  }
+
+  private auditSource(): BundleSource {
+    const outcome = this.outcomes['audit-events'] as KindOutcome;
+    const { store, tenantId, window, signal } = this.options;
+    const content = async function* (this: EvidenceSources) {
       // Lines are gathered into chunks: a million tiny writes through the
       // hash, deflate and ZIP streams cost far more than the bytes.
       let chunk: string[] = [];
       let length = 0;
-      for await (const event of store.streamAuditEvents(tenantId, window)) {
+      let first = true;
+      const events = store.streamAuditEvents(tenantId, window, {
+        loadPage: (page) => this.withRetries('audit-events', page),
+      });
+      for await (const event of events) {
         const line = toAuditLine(event) + '\n';
         chunk.push(line);
         length += line.length;
-        items += 1;
-        counter.count += 1;
+        outcome.exported += 1;
+        this.itemsDone += 1;
         if (length >= AUDIT_CHUNK_CHARS) {
+          signal?.throwIfAborted();
           yield Buffer.from(chunk.join(''), 'utf8');
           chunk = [];
           length = 0;
+          if (first) {
+            first = false;
+            await this.faults.reach('stream.audit-events', signal);
+          }
         }
       }
       if (chunk.length > 0) yield Buffer.from(chunk.join(''), 'utf8');
-    },
-    items: () => items,
-  };
+    };
+    return {
+      kind: 'audit-events',
+      preferredName: 'audit-events.jsonl',
+      format: 'disclosure-audit-jsonl',
+      specVersion: '1',
+      mediaType: 'application/jsonl',
+      eventTime: null,
+      metadata: { sortedBy: ['time', 'id', 'source.format'] },
+      content: () => content.call(this),
+      items: () => outcome.exported,
+    };
+  }
+
+  private documentSource(doc: EvidenceDocument): BundleSource {
+    return {
+      kind: doc.kind,
+      preferredName: doc.fileName,
+      format: doc.format,
+      specVersion: doc.specVersion,
+      mediaType: doc.mediaType,
+      eventTime: doc.eventTime,
+      metadata: { ...doc.metadata, eventTimeSource: doc.eventTimeSource },
+      content: () => this.checkedContent(doc),
+      items: () => 1,
+    };
+  }
+
+  /**
+   * Streams a document's stored bytes and refuses to finish if they no
+   * longer hash to what was recorded at ingest, so a corrupted object fails
+   * the export instead of being signed into a bundle.
+   */
+  private async *checkedContent(
+    doc: EvidenceDocument,
+  ): AsyncGenerator<Uint8Array> {
+    const { objects, signal } = this.options;
+    const hash = createHash('sha512');
+    const stream: Readable = await this.withRetries(doc.kind, () =>
+      objects.get(doc.location),
+    );
+    for await (const chunk of stream) {
+      signal?.throwIfAborted();
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+    if (hash.digest('hex') !== doc.sha512) {
+      throw new PackagerError(
+        'DP_EVIDENCE_CORRUPT',
+        `stored evidence ${doc.fileName} no longer matches its SHA-512`,
+      );
+    }
+    const outcome = this.outcomes[doc.kind];
+    if (outcome) outcome.exported += 1;
+    this.itemsDone += 1;
+  }
 }
+
+const AUDIT_CHUNK_CHARS = 64 * 1024;
 
 // Formats whose originals were parsed as JSON at ingest, one record a line.
 const JSON_AUDIT_FORMATS: ReadonlySet<string> = new Set([
@@ -146,47 +302,4 @@ function isOneLineObject(text: string): boolean {
     !text.includes('\n') &&
     !text.includes('\r')
   );
-}
-
-function documentSource(
-  objects: ObjectStore,
-  doc: EvidenceDocument,
-  counter: ItemCounter,
-): BundleSource {
-  return {
-    kind: doc.kind,
-    preferredName: doc.fileName,
-    format: doc.format,
-    specVersion: doc.specVersion,
-    mediaType: doc.mediaType,
-    eventTime: doc.eventTime,
-    metadata: { ...doc.metadata, eventTimeSource: doc.eventTimeSource },
-    content: () => checkedContent(objects, doc, counter),
-    items: () => 1,
-  };
-}
-
-/**
- * Streams a document's stored bytes and refuses to finish if they no longer
- * hash to what was recorded at ingest, so a corrupted object fails the
- * export instead of being signed into a bundle.
- */
-async function* checkedContent(
-  objects: ObjectStore,
-  doc: EvidenceDocument,
-  counter: ItemCounter,
-): AsyncGenerator<Uint8Array> {
-  const hash = createHash('sha512');
-  const stream: Readable = await objects.get(doc.location);
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    yield chunk as Buffer;
-  }
-  if (hash.digest('hex') !== doc.sha512) {
-    throw new PackagerError(
-      'DP_EVIDENCE_CORRUPT',
-      `stored evidence ${doc.fileName} no longer matches its SHA-512`,
-    );
-  }
-  counter.count += 1;
 }

@@ -1,8 +1,11 @@
-import { PassThrough } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import type PgBoss from 'pg-boss';
+import type { JobSettings } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import {
-  isPackagerError,
+  PackagerError,
   type JobError,
   type JobProgress,
 } from '../domain/index.js';
@@ -10,9 +13,12 @@ import type { EvidenceStore } from '../evidence/index.js';
 import type { Signer } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
+import { backoffDelay } from './backoff.js';
+import { Failpoints } from './failpoints.js';
+import { classifyFailure } from './failures.js';
 import { runExport, type ExportOutcome } from './pipeline.js';
-import { EXPORT_QUEUE, type ExportMessage } from './queue.js';
-import { jobQueries, type StoredJob } from './repository.js';
+import { EXPORT_QUEUE, enqueueExport, type ExportMessage } from './queue.js';
+import { jobQueries, type Lease, type StoredJob } from './repository.js';
 
 export interface WorkerDeps {
   db: Database;
@@ -22,174 +28,655 @@ export interface WorkerDeps {
   signer: Signer;
   logger: Logger;
   metrics: Metrics;
+  /** Injected faults; from settings.failpoints when absent. */
+  faults?: Failpoints;
 }
+
+export type WorkerSettings = JobSettings & { concurrency: number };
 
 // Progress is saved at most this often, so big exports do not hammer
 // the database with updates.
 const PROGRESS_INTERVAL_MS = 500;
+
+/** Why an attempt was stopped before it finished. */
+type StopReason = 'cancelled' | 'lease-lost' | 'shutdown' | 'timeout';
+
+class AttemptStopped extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`attempt stopped: ${reason}`);
+  }
+}
 
 /** Where a job's bundle is published in the object store. */
 export function bundleKeyOf(tenantId: string, jobId: string): string {
   return `bundles/${tenantId}/${jobId}.zip`;
 }
 
-/**
- * Subscribes `concurrency` pollers to the export queue, each running one
- * export at a time. Answers a function that wakes them at once, for a
- * process that has just enqueued work and need not wait for a poll.
- */
-export async function startWorker(
-  deps: WorkerDeps,
-  concurrency: number,
-): Promise<() => void> {
-  const ids: string[] = [];
-  for (let i = 0; i < concurrency; i += 1) {
-    const id = await deps.boss.work<ExportMessage>(
-      EXPORT_QUEUE,
-      { batchSize: 1, pollingIntervalSeconds: 0.5 },
-      async ([message]) => {
-        if (message) await processExport(deps, message.data);
-      },
-    );
-    ids.push(id);
-  }
-  deps.logger.info({ event: 'worker.started', concurrency }, 'worker started');
-  return () => ids.forEach((id) => deps.boss.notifyWorker(id));
+/** Where attempts of a job write their ZIP before it is published. */
+export function stagingPrefixOf(tenantId: string, jobId: string): string {
+  return `staging/${tenantId}/${jobId}`;
 }
 
 /**
- * Runs one export job from its row. The tenant in the message is checked
- * against the row, so a forged message cannot export another tenant.
+ * Runs export jobs from the queue. Each attempt holds a lease on its job
+ * row, renewed by a heartbeat; the lease's epoch fences every write, so an
+ * attempt that lost its lease (its worker paused, or the job was
+ * cancelled) can neither save progress nor publish. Any worker's reaper
+ * hands the jobs of dead workers back to the queue once their lease runs
+ * out. Stopping lets running attempts finish within a grace period, then
+ * gives the rest back for another worker to take.
  */
-export async function processExport(
-  deps: WorkerDeps,
-  message: ExportMessage,
-): Promise<void> {
-  const job = await jobQueries.start(deps.db, message.tenantId, message.jobId);
-  if (!job) return; // unknown, another tenant's, or already finished
-  const log = deps.logger.child({
-    jobId: job.id,
-    tenantId: job.tenantId,
-    attempt: job.attempts,
-  });
-  log.info({ event: 'job.started' }, 'export started');
-  let last: JobProgress = job.progress;
-  try {
-    const outcome = await exportToStore(deps, job, (p) => (last = p));
-    await finishCompleted(deps, job, outcome);
-    recordOutcome(deps.metrics, job, 'completed', outcome);
-    log.info(
-      { event: 'job.completed', size: outcome.result.size },
-      'export completed',
-    );
-  } catch (error) {
-    const failure = toJobError(error);
-    await jobQueries.finish(deps.db, job.id, {
-      status: 'failed',
-      progress: last,
-      counts: {},
-      warnings: [],
-      error: failure,
-      bundle: null,
-    });
-    recordOutcome(deps.metrics, job, 'failed');
-    log.error({ event: 'job.failed', err: error }, failure.message);
-  }
-}
+export class ExportWorker {
+  /** Names this process in leases, for operators reading a job row. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly attempts = new Map<string, AbortController>();
+  private readonly settled = new Set<Promise<void>>();
+  private readonly faults: Failpoints;
+  private workIds: string[] = [];
+  private reaper: NodeJS.Timeout | undefined;
+  private reaping: Promise<void> | undefined;
+  private ticks = 0;
+  private stopping = false;
 
-async function exportToStore(
-  deps: WorkerDeps,
-  job: StoredJob,
-  track: (p: JobProgress) => void,
-): Promise<ExportOutcome> {
-  const tenant = await deps.store.getTenant(job.tenantId);
-  if (!tenant) throw new Error(`tenant ${job.tenantId} no longer exists`);
-  const key = bundleKeyOf(job.tenantId, job.id);
-  const body = new PassThrough();
-  const stored = deps.objects.put(key, body);
-  const saveProgress = progressSaver((p) =>
-    jobQueries.saveProgress(deps.db, job.id, p).catch((error: unknown) => {
-      deps.logger.warn({ event: 'worker.error', err: error }, 'progress');
-    }),
-  );
-  try {
-    const outcome = await runExport(
-      deps,
-      {
-        tenant,
-        window: { from: job.windowFrom, to: job.windowTo },
-        artifacts: job.artifacts,
-        job: {
-          id: job.id,
-          requestedBy: job.requestedBy,
-          createdAt: job.createdAt,
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly settings: WorkerSettings,
+  ) {
+    this.faults = deps.faults ?? new Failpoints(settings.failpoints);
+    this.faults.onReached = (name) =>
+      deps.logger.warn(
+        { event: 'failpoint.reached', failpoint: name },
+        `failpoint ${name} reached`,
+      );
+  }
+
+  private get leaseMs(): number {
+    return this.settings.leaseSeconds * 1000;
+  }
+
+  /** Subscribes to the queue and starts the reaper. */
+  async start(): Promise<void> {
+    for (let i = 0; i < this.settings.concurrency; i += 1) {
+      const id = await this.deps.boss.work<ExportMessage>(
+        EXPORT_QUEUE,
+        { batchSize: 1, pollingIntervalSeconds: 0.5 },
+        async ([message]) => {
+          if (message) await this.run(message.data);
         },
+      );
+      this.workIds.push(id);
+    }
+    const every = Math.max(500, Math.floor(this.leaseMs / 3));
+    this.reaper = setInterval(() => {
+      this.reaping ??= this.reap().finally(() => (this.reaping = undefined));
+    }, every);
+    this.reaper.unref();
+    this.deps.logger.info(
+      {
+        event: 'worker.started',
+        owner: this.owner,
+        concurrency: this.settings.concurrency,
+        failpoints: this.faults.enabled || undefined,
       },
-      body,
-      (p) => {
-        track(p);
-        saveProgress(p);
-      },
+      'worker started',
     );
-    await stored;
-    return outcome;
-  } catch (error) {
-    body.destroy(error as Error);
-    await stored.catch(() => undefined);
-    throw error;
+  }
+
+  /** Wakes idle pollers at once, for a process that just enqueued work. */
+  wake(): void {
+    for (const id of this.workIds) this.deps.boss.notifyWorker(id);
+  }
+
+  /**
+   * Stops taking jobs, waits up to `graceMs` for running attempts, then
+   * stops the rest and gives their jobs back to the queue.
+   */
+  async stop(graceMs = this.settings.shutdownGraceSeconds * 1000) {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.reaper);
+    this.deps.logger.info(
+      { event: 'worker.stopping', running: this.attempts.size, graceMs },
+      'worker stopping',
+    );
+    await this.deps.boss.offWork(EXPORT_QUEUE).catch(() => undefined);
+    const all = () => Promise.allSettled([...this.settled]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMs);
+    });
+    if ((await Promise.race([all(), graceOver])) === 'timeout') {
+      for (const controller of this.attempts.values()) {
+        controller.abort(new AttemptStopped('shutdown'));
+      }
+      await all();
+    }
+    clearTimeout(timer);
+    await this.reaping;
+    this.deps.logger.info({ event: 'worker.stopped' }, 'worker stopped');
+  }
+
+  /** Runs one attempt of the job a message names, if it can be claimed. */
+  async run(message: ExportMessage): Promise<void> {
+    if (this.stopping) {
+      // Taken as the worker was stopping: hand the message back.
+      await enqueueExport(this.deps.boss, this.deps.db, this.deps.db, message);
+      return;
+    }
+    const job = await jobQueries.claim(
+      this.deps.db,
+      message.tenantId,
+      message.jobId,
+      this.owner,
+      this.leaseMs,
+    );
+    if (!job) return; // finished, cancelled, running elsewhere, or unknown
+    const done = this.attempt(job);
+    this.settled.add(done);
+    try {
+      await done;
+    } finally {
+      this.settled.delete(done);
+    }
+  }
+
+  private async attempt(job: StoredJob): Promise<void> {
+    const lease: Lease = {
+      jobId: job.id,
+      tenantId: job.tenantId,
+      epoch: job.leaseEpoch,
+      owner: this.owner,
+    };
+    const log = this.deps.logger.child({
+      jobId: job.id,
+      tenantId: job.tenantId,
+      attempt: job.attempts,
+    });
+    const controller = new AbortController();
+    this.attempts.set(job.id, controller);
+    const stopHeartbeat = this.heartbeat(lease, controller, log);
+    const timeout = setTimeout(
+      () => controller.abort(new AttemptStopped('timeout')),
+      this.settings.timeoutSeconds * 1000,
+    );
+    const staging = `${stagingPrefixOf(job.tenantId, job.id)}/${lease.epoch}.zip`;
+    log.info({ event: 'job.started', owner: this.owner }, 'export started');
+    let last: JobProgress = job.progress;
+    try {
+      const outcome = await this.produce(
+        job,
+        lease,
+        staging,
+        controller,
+        (p) => (last = p),
+      );
+      await this.publish(job, lease, staging, outcome, controller.signal, log);
+    } catch (error) {
+      await this.deps.objects.delete(staging).catch(() => undefined);
+      await this.settleFailure(job, lease, error, controller.signal, last, log);
+    } finally {
+      clearTimeout(timeout);
+      stopHeartbeat();
+      this.attempts.delete(job.id);
+    }
+  }
+
+  /**
+   * Renews the lease every sixth of its length. The attempt is stopped
+   * when the lease is gone (cancelled, or taken after it expired), or when
+   * it could not be renewed for longer than the lease lasts.
+   */
+  private heartbeat(
+    lease: Lease,
+    controller: AbortController,
+    log: Logger,
+  ): () => void {
+    let renewedAt = Date.now();
+    const beat = async () => {
+      try {
+        if (await jobQueries.heartbeat(this.deps.db, lease, this.leaseMs)) {
+          renewedAt = Date.now();
+          return;
+        }
+        const now = await jobQueries.findForTenant(
+          this.deps.db,
+          lease.tenantId,
+          lease.jobId,
+        );
+        controller.abort(
+          new AttemptStopped(
+            now?.status === 'cancelled' ? 'cancelled' : 'lease-lost',
+          ),
+        );
+      } catch (error) {
+        log.warn({ event: 'worker.error', err: error }, 'heartbeat failed');
+        if (Date.now() - renewedAt > this.leaseMs) {
+          controller.abort(new AttemptStopped('lease-lost'));
+        }
+      }
+    };
+    let beating: Promise<void> | undefined;
+    const timer = setInterval(
+      () => {
+        beating ??= beat().finally(() => (beating = undefined));
+      },
+      Math.max(200, Math.floor(this.leaseMs / 6)),
+    );
+    return () => clearInterval(timer);
+  }
+
+  /** Streams the bundle into its staging object; nothing is public yet. */
+  private async produce(
+    job: StoredJob,
+    lease: Lease,
+    staging: string,
+    controller: AbortController,
+    track: (p: JobProgress) => void,
+  ): Promise<ExportOutcome> {
+    const { deps } = this;
+    const { signal } = controller;
+    const tenant = await deps.store.getTenant(job.tenantId);
+    if (!tenant) {
+      throw new PackagerError(
+        'DP_TENANT_UNKNOWN',
+        `tenant ${job.tenantId} no longer exists`,
+      );
+    }
+    // Whatever earlier attempts of this job left behind goes first.
+    await deps.objects.deletePrefix(stagingPrefixOf(job.tenantId, job.id));
+    await this.faults.reach('store.open', signal);
+
+    const limit = new SizeLimit(this.settings.bundleMaxBytes);
+    const body = new PassThrough();
+    limit.once('error', (error) => body.destroy(error));
+    const stored = deps.objects.put(staging, body.pipe(limit));
+    // A store that fails, or a stop, ends the stream at once, so that the
+    // assembler is never left waiting on a reader that is gone.
+    let storeError: unknown;
+    stored.catch((error: unknown) => {
+      storeError = error;
+      body.destroy(error as Error);
+    });
+    const onAbort = () => body.destroy(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let kinds: ExportOutcome['kinds'] = {};
+    const save = progressSaver((p) =>
+      jobQueries
+        .saveProgress(deps.db, lease, p, kinds)
+        .catch((error: unknown) => {
+          deps.logger.warn({ event: 'worker.error', err: error }, 'progress');
+        }),
+    );
+    const startedAt = job.progress.attemptStartedAt;
+    try {
+      const outcome = await runExport(
+        deps,
+        {
+          tenant,
+          window: { from: job.windowFrom, to: job.windowTo },
+          artifacts: job.artifacts,
+          job: {
+            id: job.id,
+            requestedBy: job.requestedBy,
+            createdAt: job.createdAt,
+          },
+        },
+        body,
+        {
+          signal,
+          faults: this.faults,
+          sourceRetry: {
+            retries: this.settings.sourceRetries,
+            baseMs: this.settings.sourceRetryBaseMs,
+            maxMs: Math.max(this.settings.sourceRetryBaseMs, 30_000),
+          },
+          onSources: (live) => (kinds = live),
+          onProgress: (p) => {
+            const progress = { ...p, attemptStartedAt: startedAt };
+            track(progress);
+            save(progress);
+          },
+          onSourceRetry: (kind, failure, delayMs) => {
+            deps.metrics.sourceRetriesTotal.inc({ kind });
+            deps.logger.warn(
+              {
+                event: 'job.source-retry',
+                jobId: job.id,
+                kind,
+                code: failure.error.code,
+                delayMs,
+              },
+              `${kind}: ${failure.error.message}; retrying`,
+            );
+          },
+        },
+      );
+      const storing = {
+        stage: 'store' as const,
+        kind: null,
+        itemsDone: sumCounts(outcome.counts),
+        itemsTotal: sumCounts(outcome.counts),
+        bytesWritten: outcome.result.size,
+        attemptStartedAt: startedAt,
+      };
+      track(storing);
+      save(storing);
+      await stored;
+      signal.throwIfAborted();
+      return outcome;
+    } catch (error) {
+      body.destroy();
+      await stored.catch(() => undefined);
+      // A stop wins over whatever error the stop caused downstream, and
+      // the store's own error over the broken stream it caused.
+      if (signal.aborted) throw signal.reason as Error;
+      throw storeError ?? error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Makes the bundle public in one fenced step: under a lock on the job
+   * row that only the lease holder can take, the staging object is moved
+   * to its final key and the job ends. A stale attempt never gets here.
+   */
+  private async publish(
+    job: StoredJob,
+    lease: Lease,
+    staging: string,
+    outcome: ExportOutcome,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<void> {
+    const { deps } = this;
+    await this.faults.reach('publish.before', signal);
+    const { result } = outcome;
+    const warnings = [...outcome.warnings];
+    if (result.size > this.settings.bundleWarnBytes) {
+      warnings.push(
+        `the bundle is ${result.size} bytes, over the alert threshold of ` +
+          `${this.settings.bundleWarnBytes} bytes`,
+      );
+      deps.metrics.sizeAlertsTotal.inc();
+      log.warn({ event: 'job.size-alert', size: result.size }, 'large bundle');
+    }
+    const status = outcome.partial ? 'partial' : 'completed';
+    const key = bundleKeyOf(job.tenantId, job.id);
+    const published = await deps.db.transaction(async (tx) => {
+      if (!(await jobQueries.lockHeld(tx, lease))) return false;
+      await deps.objects.move(staging, key);
+      await this.faults.reach('publish.after', signal);
+      return jobQueries.finish(tx, lease, {
+        status,
+        progress: {
+          stage: 'done',
+          kind: null,
+          itemsDone: sumCounts(outcome.counts),
+          itemsTotal: sumCounts(outcome.counts),
+          bytesWritten: result.size,
+        },
+        counts: outcome.counts,
+        kinds: outcome.kinds,
+        warnings,
+        error: null,
+        bundle: {
+          objectKey: key,
+          size: result.size,
+          sha512: result.sha512,
+          indexSha512: result.indexSha512,
+          keyId: result.manifest.signing.keyId,
+        },
+      });
+    });
+    if (!published) {
+      await deps.objects.delete(staging).catch(() => undefined);
+      deps.metrics.attemptsTotal.inc({ outcome: 'lost' });
+      log.warn({ event: 'job.fenced' }, 'lease lost before publishing');
+      return;
+    }
+    await deps.objects
+      .deletePrefix(stagingPrefixOf(job.tenantId, job.id))
+      .catch(() => undefined);
+    this.recordFinal(job, status, outcome);
+    log.info(
+      {
+        event: status === 'partial' ? 'job.partial' : 'job.completed',
+        size: result.size,
+      },
+      status === 'partial' ? 'export partial' : 'export completed',
+    );
+  }
+
+  /** Ends a failed or stopped attempt: retry, give back, or fail the job. */
+  private async settleFailure(
+    job: StoredJob,
+    lease: Lease,
+    error: unknown,
+    signal: AbortSignal,
+    last: JobProgress,
+    log: Logger,
+  ): Promise<void> {
+    const { deps } = this;
+    const stop = signal.aborted ? (signal.reason as unknown) : undefined;
+    if (stop instanceof AttemptStopped && stop.reason !== 'timeout') {
+      if (stop.reason === 'shutdown') {
+        await this.giveBack(lease, { delayMs: 0, error: null, failed: false });
+        deps.metrics.attemptsTotal.inc({ outcome: 'released' });
+        log.info({ event: 'job.released' }, 'given back on shutdown');
+      } else if (stop.reason === 'cancelled') {
+        deps.metrics.attemptsTotal.inc({ outcome: 'cancelled' });
+        log.info({ event: 'job.cancelled' }, 'export cancelled');
+      } else {
+        deps.metrics.attemptsTotal.inc({ outcome: 'lost' });
+        log.warn({ event: 'job.fenced' }, 'lease lost; attempt stopped');
+      }
+      return;
+    }
+    const failure =
+      stop instanceof AttemptStopped
+        ? {
+            transient: true,
+            error: {
+              code: 'DP_JOB_TIMEOUT',
+              message: `the attempt ran past ${this.settings.timeoutSeconds} s`,
+            },
+          }
+        : classifyFailure(error);
+    const failedSoFar = job.failedAttempts + 1;
+    if (failure.transient && failedSoFar < job.maxAttempts) {
+      const delayMs = backoffDelay(
+        {
+          baseMs: this.settings.retryBaseSeconds * 1000,
+          maxMs: this.settings.retryMaxSeconds * 1000,
+        },
+        failedSoFar,
+      );
+      const given = await this.giveBack(lease, {
+        delayMs,
+        error: failure.error,
+        failed: true,
+      });
+      if (given) {
+        deps.metrics.attemptsTotal.inc({ outcome: 'retry' });
+        deps.metrics.retriesTotal.inc({ code: failure.error.code });
+        log.warn(
+          { event: 'job.retry', code: failure.error.code, delayMs, err: error },
+          `${failure.error.message}; retrying in ${delayMs} ms`,
+        );
+      }
+      return;
+    }
+    const ended = await jobQueries
+      .finish(deps.db, lease, {
+        status: 'failed',
+        progress: last,
+        counts: {},
+        kinds: {},
+        warnings: [],
+        error: failure.error,
+        bundle: null,
+      })
+      .catch((cause: unknown) => {
+        // The lease will expire and the reaper will settle the job.
+        log.error(
+          { event: 'worker.error', err: cause },
+          'cannot record failure',
+        );
+        return false;
+      });
+    if (!ended) return;
+    this.recordFinal(job, 'failed');
+    log.error({ event: 'job.failed', err: error }, failure.error.message);
+  }
+
+  /** Back to pending, with a message to run it again, in one transaction. */
+  private async giveBack(
+    lease: Lease,
+    how: { delayMs: number; error: JobError | null; failed: boolean },
+  ): Promise<boolean> {
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        const job = await jobQueries.release(tx, lease, how);
+        if (!job) return false;
+        await enqueueExport(
+          this.deps.boss,
+          this.deps.db,
+          tx,
+          {
+            jobId: job.id,
+            tenantId: job.tenantId,
+          },
+          how.delayMs,
+        );
+        return true;
+      });
+    } catch (error) {
+      // The database is unreachable: the lease will expire and a reaper
+      // will give the job back then.
+      this.deps.logger.error(
+        { event: 'worker.error', err: error, jobId: lease.jobId },
+        'cannot give the job back; its lease will expire',
+      );
+      return false;
+    }
+  }
+
+  /**
+   * Hands jobs whose lease expired back to the queue (or fails them when
+   * their attempts are spent), and now and then removes staging objects
+   * that no live attempt owns.
+   */
+  async reap(): Promise<void> {
+    const { deps } = this;
+    try {
+      const lost: JobError = {
+        code: 'DP_WORKER_LOST',
+        message: 'the worker running the export stopped renewing its lease',
+      };
+      const { requeued, failed } = await deps.db.transaction(async (tx) => {
+        const reaped = await jobQueries.reapExpired(tx, lost);
+        for (const job of reaped.requeued) {
+          await enqueueExport(deps.boss, deps.db, tx, {
+            jobId: job.id,
+            tenantId: job.tenantId,
+          });
+        }
+        return reaped;
+      });
+      for (const job of [...requeued, ...failed]) {
+        deps.metrics.reapedTotal.inc();
+        deps.logger.warn(
+          {
+            event: 'job.reaped',
+            jobId: job.id,
+            tenantId: job.tenantId,
+            status: job.status,
+          },
+          'lease expired; job given back',
+        );
+      }
+      for (const job of failed) this.recordFinal(job, 'failed');
+      if (requeued.length > 0) this.wake();
+      this.ticks += 1;
+      if (this.ticks % 10 === 1) await this.sweepStaging();
+    } catch (error) {
+      deps.logger.warn({ event: 'worker.error', err: error }, 'reaper');
+    }
+  }
+
+  /** Deletes staging objects of attempts that no longer hold a lease. */
+  async sweepStaging(): Promise<number> {
+    const objects = await this.deps.objects.list('staging');
+    const byJob = new Map<string, { prefix: string; epochs: string[] }>();
+    for (const { key } of objects) {
+      const [, tenantId, jobId, file] = key.split('/');
+      if (!tenantId || !jobId || !file) continue;
+      const entry = byJob.get(jobId) ?? {
+        prefix: stagingPrefixOf(tenantId, jobId),
+        epochs: [],
+      };
+      entry.epochs.push(file.replace(/\.zip$/, ''));
+      byJob.set(jobId, entry);
+    }
+    if (byJob.size === 0) return 0;
+    const live = await jobQueries.statuses(this.deps.db, [...byJob.keys()]);
+    let swept = 0;
+    for (const [jobId, { prefix, epochs }] of byJob) {
+      const job = live.get(jobId);
+      for (const epoch of epochs) {
+        if (job?.status === 'running' && String(job.epoch) === epoch) continue;
+        await this.deps.objects.delete(`${prefix}/${epoch}.zip`);
+        swept += 1;
+      }
+    }
+    return swept;
+  }
+
+  private recordFinal(
+    job: StoredJob,
+    status: 'completed' | 'partial' | 'failed',
+    outcome?: ExportOutcome,
+  ): void {
+    const { metrics } = this.deps;
+    const seconds = (Date.now() - job.createdAt.getTime()) / 1000;
+    metrics.exportsTotal.inc({ status });
+    metrics.attemptsTotal.inc({ outcome: status });
+    metrics.exportDuration.observe({ status }, seconds);
+    if (!outcome) return;
+    metrics.bundleSize.observe(outcome.result.size);
+    for (const [kind, items] of Object.entries(outcome.counts)) {
+      metrics.evidenceItems.inc({ kind }, items ?? 0);
+    }
   }
 }
 
-async function finishCompleted(
-  deps: WorkerDeps,
-  job: StoredJob,
-  outcome: ExportOutcome,
-): Promise<void> {
-  const { result } = outcome;
-  await jobQueries.finish(deps.db, job.id, {
-    status: 'completed',
-    progress: {
-      stage: 'done',
-      itemsDone: sumCounts(outcome.counts),
-      itemsTotal: sumCounts(outcome.counts),
-      bytesWritten: result.size,
-    },
-    counts: outcome.counts,
-    warnings: outcome.warnings,
-    error: null,
-    bundle: {
-      objectKey: bundleKeyOf(job.tenantId, job.id),
-      size: result.size,
-      sha512: result.sha512,
-      indexSha512: result.indexSha512,
-      keyId: result.manifest.signing.keyId,
-    },
-  });
-}
+/** Fails the stream once more than `max` bytes went through it. */
+class SizeLimit extends Transform {
+  private seen = 0;
 
-function recordOutcome(
-  metrics: Metrics,
-  job: StoredJob,
-  status: 'completed' | 'failed',
-  outcome?: ExportOutcome,
-): void {
-  const seconds = (Date.now() - job.createdAt.getTime()) / 1000;
-  metrics.exportsTotal.inc({ status });
-  metrics.exportDuration.observe({ status }, seconds);
-  if (!outcome) return;
-  metrics.bundleSize.observe(outcome.result.size);
-  for (const [kind, items] of Object.entries(outcome.counts)) {
-    metrics.evidenceItems.inc({ kind }, items ?? 0);
+  constructor(private readonly max: number) {
+    super();
   }
-}
 
-function toJobError(error: unknown): JobError {
-  if (isPackagerError(error))
-    return { code: error.code, message: error.message };
-  return {
-    code: 'DP_EXPORT_FAILED',
-    message: 'the export failed unexpectedly; the operator log has details',
-  };
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: TransformCallback,
+  ): void {
+    this.seen += chunk.length;
+    if (this.seen > this.max) {
+      callback(
+        new PackagerError(
+          'DP_BUNDLE_TOO_LARGE',
+          `the bundle grew past the maximum of ${this.max} bytes ` +
+            '(DP_BUNDLE_MAX_BYTES); export a shorter window or fewer kinds',
+        ),
+      );
+      return;
+    }
+    callback(null, chunk);
+  }
 }
 
 function sumCounts(counts: Record<string, number | undefined>): number {
@@ -204,11 +691,10 @@ function progressSaver(
   let lastStage = '';
   return (progress) => {
     const now = Date.now();
-    if (progress.stage === lastStage && now - lastAt < PROGRESS_INTERVAL_MS) {
-      return;
-    }
+    const stage = `${progress.stage}:${progress.kind ?? ''}`;
+    if (stage === lastStage && now - lastAt < PROGRESS_INTERVAL_MS) return;
     lastAt = now;
-    lastStage = progress.stage;
+    lastStage = stage;
     void save(progress);
   };
 }

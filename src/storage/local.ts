@@ -62,6 +62,36 @@ export class LocalObjectStore implements ObjectStore {
     await rm(this.pathOf(key), { force: true });
   }
 
+  async move(from: string, to: string): Promise<void> {
+    const target = this.pathOf(to);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(this.pathOf(from), target);
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const dir = this.pathOf(prefix);
+    const entries = await readdir(dir, {
+      recursive: true,
+      withFileTypes: true,
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    const objects: ObjectInfo[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile() || entry.name.startsWith('.tmp-')) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      const key = path.relative(this.root, file).split(path.sep).join('/');
+      const info = await stat(file).catch(() => null);
+      if (info) objects.push({ key, size: info.size });
+    }
+    return objects.sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    await rm(this.pathOf(prefix), { recursive: true, force: true });
+  }
+
   /**
    * Removes the temporary files of puts that never finished, below one
    * prefix. Only for a process that owns the folder alone (the embedded

@@ -28,4 +28,13 @@ export interface ObjectStore {
   /** Size of the object, or null when there is none. */
   head(key: string): Promise<ObjectInfo | null>;
   delete(key: string): Promise<void>;
+  /**
+   * Makes the object at `from` visible at `to` in one atomic step,
+   * replacing whatever `to` held; `from` is gone afterwards.
+   */
+  move(from: string, to: string): Promise<void>;
+  /** Every object below `prefix` (a folder: `a/b` lists `a/b/...`). */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Deletes every object below `prefix`; nothing there is fine. */
+  deletePrefix(prefix: string): Promise<void>;
 }

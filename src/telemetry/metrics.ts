@@ -43,6 +43,42 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly attemptsTotal = new Counter({
+    name: 'dp_export_attempts_total',
+    help:
+      'Export attempts ended, by outcome: completed, partial, failed, ' +
+      'retry (a transient failure, retried later), released (worker ' +
+      'shutdown), lost (lease taken away), cancelled',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retriesTotal = new Counter({
+    name: 'dp_export_retries_total',
+    help: 'Export attempts retried after a transient failure, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sourceRetriesTotal = new Counter({
+    name: 'dp_source_retries_total',
+    help: 'Evidence source calls retried after a transient failure, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reapedTotal = new Counter({
+    name: 'dp_jobs_reaped_total',
+    help: 'Running jobs whose lease expired (their worker died or hung)',
+    registers: [this.registry],
+  });
+
+  readonly sizeAlertsTotal = new Counter({
+    name: 'dp_bundle_size_alerts_total',
+    help: 'Bundles larger than the size alert threshold',
+    registers: [this.registry],
+  });
+
   readonly httpDuration = new Histogram({
     name: 'dp_http_request_duration_seconds',
     help: 'HTTP request duration by route template, method and status',

@@ -27,17 +27,25 @@ describe('the embedded default, after a process died mid-export', () => {
     });
     await runtime.db.query(
       `INSERT INTO export_jobs (id, tenant_id, status, artifacts, window_from,
-         window_to, requested_by, request_hash, progress, attempts)
-       VALUES ($1, 'acme', 'running', '["sboms"]', now() - interval '30 days',
+         window_to, requested_by, request_hash, progress)
+       VALUES ($1, 'acme', 'pending', '["sboms"]', now() - interval '30 days',
          now() + interval '1 minute', 'alice', 'x',
-         '{"stage":"assemble","itemsDone":0,"itemsTotal":1,"bytesWritten":0}',
-         1)`,
+         '{"stage":"queued","itemsDone":0,"itemsTotal":1,"bytesWritten":0}')`,
+      [jobId],
+    );
+    // Claimed by a process that then died, its lease far from expired.
+    await runtime.db.query(
+      `UPDATE export_jobs SET status = 'running', attempts = 1,
+         lease_epoch = 1, lease_owner = 'dead', 
+         lease_expires_at = now() + interval '1 hour'
+       WHERE id = $1`,
       [jobId],
     );
     await runtime.close();
-    const bundles = path.join(dataDir, 'objects', 'bundles', 'acme');
-    await mkdir(bundles, { recursive: true });
-    await writeFile(path.join(bundles, '.tmp-left-behind'), 'half a zip');
+    const staging = path.join(dataDir, 'objects', 'staging', 'acme', jobId);
+    await mkdir(staging, { recursive: true });
+    await writeFile(path.join(staging, '.tmp-left-behind'), 'half a zip');
+    await writeFile(path.join(staging, '1.zip'), 'a whole zip, unpublished');
     server = await startServer(config(), silentLogger());
   });
   afterAll(async () => {
@@ -64,7 +72,12 @@ describe('the embedded default, after a process died mid-export', () => {
     const names = await readdir(
       path.join(dataDir, 'objects', 'bundles', 'acme'),
     );
-    expect(names.filter((n) => n.startsWith('.tmp-'))).toEqual([]);
-    expect(names).toContain(`${jobId}.zip`);
+    expect(names).toEqual([`${jobId}.zip`]);
+    const staged = await readdir(path.join(dataDir, 'objects', 'staging'), {
+      recursive: true,
+    });
+    expect(
+      staged.filter((n) => n.endsWith('.zip') || n.includes('.tmp-')),
+    ).toEqual([]);
   });
 });

@@ -95,7 +95,31 @@ describe('assembleBundle', () => {
       eventTime: null,
     });
     expect(manifest.files[4]).toMatchObject({ jurisdictions: ['EU'] });
-    expect(manifest.summary.sboms).toEqual({ files: 3, items: 3, bytes: 27 });
+    expect(manifest.summary.sboms).toEqual({
+      status: 'included',
+      expected: 3,
+      exported: 3,
+      files: 3,
+      items: 3,
+      bytes: 27,
+    });
+    expect(manifest.summary.signatures).toEqual({
+      status: 'omitted',
+      expected: 2,
+      exported: 0,
+      files: 0,
+      items: 0,
+      bytes: 0,
+      reason: { code: 'DP_SOURCE_UNAVAILABLE', message: 'service unavailable' },
+    });
+    expect(manifest.missing).toEqual([
+      {
+        kind: 'signatures',
+        status: 'omitted',
+        code: 'DP_SOURCE_UNAVAILABLE',
+        reason: 'service unavailable',
+      },
+    ]);
     expect(manifest.job.createdAt).toBe('2026-02-02T08:00:00.000Z');
     expect(manifest.signing.keyId).toBe(signer.keyId);
     expect(manifest.proofs).toEqual({ version: 1, entries: [] });

@@ -100,14 +100,31 @@ export function anAssembly(
       from: new Date('2026-01-01T00:00:00Z'),
       to: new Date('2026-02-01T00:00:00Z'),
     },
-    artifacts: ['audit-events', 'sboms', 'attestations', 'policy-reports'],
+    artifacts: [
+      'audit-events',
+      'sboms',
+      'attestations',
+      'signatures',
+      'policy-reports',
+    ],
     job: {
       id: 'job-1',
       requestedBy: 'alice@acme.example',
       createdAt: new Date('2026-02-02T08:00:00Z'),
     },
     sources: someSources(),
-    missing: [{ kind: 'policy-reports', reason: 'service unavailable' }],
+    outcomes: () => ({
+      signatures: {
+        status: 'omitted',
+        expected: 2,
+        exported: 0,
+        retries: 3,
+        reason: {
+          code: 'DP_SOURCE_UNAVAILABLE',
+          message: 'service unavailable',
+        },
+      },
+    }),
     warnings: ['one SBOM had no timestamp'],
     signer,
     generator: { name: 'disclosure-packager', version: '0.1.0' },

@@ -197,7 +197,9 @@ describe('the command line', () => {
   it('exports an empty window to a bundle that verifies, naming what is missing', async () => {
     const result = await runCli(...exportArgs());
     expect(result.code).toBe(0);
-    expect(result.out).toContain('missing: audit-events');
+    expect(result.out).toContain(
+      'empty: audit-events (no audit-events in the window)',
+    );
     const verified = await runCli(
       'verify',
       path.join(work, 'out.zip'),

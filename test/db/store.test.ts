@@ -38,11 +38,9 @@ async function collect(
   pageSize?: number,
 ) {
   const ids: string[] = [];
-  for await (const e of store.streamAuditEvents(
-    tenant,
-    toWindow(from, to),
+  for await (const e of store.streamAuditEvents(tenant, toWindow(from, to), {
     pageSize,
-  )) {
+  })) {
     ids.push(e.id);
   }
   return ids;

@@ -1,26 +1,48 @@
 import { Router, type Request, type Response } from 'express';
 import parseRange from 'range-parser';
-import { PackagerError } from '../../domain/index.js';
-import type { JobService } from '../../jobs/index.js';
+import {
+  JOB_STATUSES,
+  PackagerError,
+  toWindow,
+  type JobStatus,
+  type TimeWindow,
+} from '../../domain/index.js';
+import type { JobListOptions, JobService } from '../../jobs/index.js';
 import type { ByteRange, ObjectStore } from '../../storage/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** GET /jobs, GET /jobs/{id} and GET /jobs/{id}/bundle. */
+/** Listing, reading, cancelling, retrying and downloading jobs. */
 export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
   const router = Router();
 
   router.get('/jobs', async (req, res) => {
     const { tenantId } = principalOf(req);
-    const list = await jobs.list(tenantId);
-    res.json({ jobs: list.map(toJobView) });
+    const page = await jobs.list(tenantId, listOptionsOf(req));
+    res.json({
+      jobs: page.jobs.map((job) => toJobView(job)),
+      nextCursor: page.nextCursor,
+    });
   });
 
   router.get('/jobs/:id', async (req, res) => {
-    const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
+    const { tenantId } = principalOf(req);
+    const id = jobIdOf(req);
+    const job = await jobs.get(tenantId, id);
+    const history = await jobs.history(tenantId, id);
+    res.json(toJobView(job, { history }));
+  });
+
+  router.post('/jobs/:id/cancel', async (req, res) => {
+    const job = await jobs.cancel(principalOf(req).tenantId, jobIdOf(req));
     res.json(toJobView(job));
+  });
+
+  router.post('/jobs/:id/retry', async (req, res) => {
+    const job = await jobs.retry(principalOf(req).tenantId, jobIdOf(req));
+    res.status(202).location(`/jobs/${job.id}`).json(toJobView(job));
   });
 
   router.get('/jobs/:id/bundle', async (req, res) => {
@@ -38,6 +60,67 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
   });
 
   return router;
+}
+
+const LIST_PARAMS = new Set(['status', 'from', 'to', 'limit', 'cursor']);
+
+/** GET /jobs query: ?status=a,b &from= &to= (window overlap) &limit= &cursor= */
+function listOptionsOf(req: Request): JobListOptions {
+  const query = req.query as Record<string, unknown>;
+  const unknown = Object.keys(query).filter((k) => !LIST_PARAMS.has(k));
+  if (unknown.length > 0) {
+    throw invalid(
+      `unknown query parameter ${unknown.join(', ')}; use ` +
+        [...LIST_PARAMS].join(', '),
+    );
+  }
+  const one = (name: string): string | undefined => {
+    const value = query[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw invalid(`give ${name} once`);
+    return value;
+  };
+  const options: JobListOptions = {};
+  const limit = one('limit');
+  if (limit !== undefined) {
+    if (!/^\d{1,3}$/.test(limit) || +limit < 1 || +limit > 200) {
+      throw invalid('limit must be a whole number from 1 to 200');
+    }
+    options.limit = Number(limit);
+  }
+  const status = one('status');
+  if (status !== undefined) {
+    const statuses = status.split(',').map((s) => s.trim());
+    const bad = statuses.filter((s) => !JOB_STATUSES.includes(s as JobStatus));
+    if (bad.length > 0) {
+      throw invalid(
+        `unknown status ${bad.map((b) => JSON.stringify(b)).join(', ')}; ` +
+          `choose from ${JOB_STATUSES.join(', ')}`,
+      );
+    }
+    options.statuses = statuses as JobStatus[];
+  }
+  const from = one('from');
+  const to = one('to');
+  if (from !== undefined || to !== undefined) {
+    options.overlapping = overlapOf(from, to);
+  }
+  const cursor = one('cursor');
+  if (cursor !== undefined) options.cursor = cursor;
+  return options;
+}
+
+/** Either end may be left open; a given end must be RFC 3339. */
+function overlapOf(from: string | undefined, to: string | undefined) {
+  const window: TimeWindow = toWindow(
+    from ?? '1970-01-01T00:00:00Z',
+    to ?? '9999-12-31T23:59:59Z',
+  );
+  return window;
+}
+
+function invalid(message: string): PackagerError {
+  return new PackagerError('DP_REQUEST_INVALID', message);
 }
 
 function jobIdOf(req: Request): string {

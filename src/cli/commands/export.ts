@@ -67,7 +67,9 @@ export function exportCommand(io: CliIo): Command {
           opts.out,
           opts.progress && io.isTTY,
           (out, onProgress) =>
-            runExport(rt, { tenant, window, artifacts, job }, out, onProgress),
+            runExport(rt, { tenant, window, artifacts, job }, out, {
+              onProgress,
+            }),
         );
       });
       io.out(summarize(opts.out, outcome));
@@ -165,8 +167,8 @@ function summarize(out: string, outcome: ExportOutcome): string {
   const counts = Object.entries(outcome.counts)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
-  const missing = outcome.missing
-    .map((m) => `  missing: ${m.kind} (${m.reason})\n`)
+  const missing = result.manifest.missing
+    .map((m) => `  ${m.status}: ${m.kind} (${m.reason})\n`)
     .join('');
   return (
     `wrote ${out} (${result.size} bytes, ${result.entries} entries)\n` +

@@ -11,8 +11,17 @@ export function startCommand(io: CliIo): Command {
     .addOption(new Option('--port <port>', 'port to listen on').env('DP_PORT'))
     .addOption(new Option('--host <host>', 'address to bind').env('DP_HOST'))
     .option('--data-dir <dir>', 'data directory (default ./.data)')
+    .option(
+      '--no-worker',
+      'serve the API only; `worker` processes run the exports (PostgreSQL)',
+    )
     .action(
-      async (opts: { port?: string; host?: string; dataDir?: string }) => {
+      async (opts: {
+        port?: string;
+        host?: string;
+        dataDir?: string;
+        worker: boolean;
+      }) => {
         const config = loadConfig({
           ...(opts.port ? { port: Number(opts.port) } : {}),
           ...(opts.host ? { host: opts.host } : {}),
@@ -22,7 +31,9 @@ export function startCommand(io: CliIo): Command {
           level: config.logLevel,
           format: config.logFormat,
         });
-        const server = await startServer(config, logger);
+        const server = await startServer(config, logger, {
+          worker: opts.worker,
+        });
         io.out(`Disclosure Packager is listening on ${server.url}\n`);
         if (server.demoTokensPath) {
           io.out(
@@ -35,7 +46,8 @@ export function startCommand(io: CliIo): Command {
     );
 }
 
-function waitForSignal(): Promise<void> {
+/** Resolves on the first SIGINT or SIGTERM. */
+export function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop).off('SIGTERM', stop);
