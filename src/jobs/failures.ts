@@ -47,15 +47,22 @@ const LOST_CONNECTION =
  * large, a bug: fail now with the reason), looking through causes.
  */
 export function classifyFailure(error: unknown): Failure {
+  // The first transient cause wins; else the first specific product error
+  // (DP_EXPORT_FAILED only wraps what went wrong underneath).
+  let specific: PackagerError | undefined;
   for (let e: unknown = error, depth = 0; e && depth < 8; depth += 1) {
     const found = transientOf(e);
     if (found) return { error: found, transient: true };
-    if (isPackagerError(e) && e.code !== 'DP_EXPORT_FAILED') break;
+    if (isPackagerError(e) && e.code !== 'DP_EXPORT_FAILED') {
+      specific = e;
+      break;
+    }
     e = (e as { cause?: unknown }).cause;
   }
-  if (isPackagerError(error)) {
+  const known = specific ?? (isPackagerError(error) ? error : undefined);
+  if (known) {
     return {
-      error: { code: error.code, message: error.message },
+      error: { code: known.code, message: known.message },
       transient: false,
     };
   }
@@ -99,12 +106,4 @@ function transientOf(e: unknown): JobError | null {
 
 function lost(message: string): JobError {
   return { code: 'DP_DATABASE_UNAVAILABLE', message };
-}
-
-/** A PackagerError for a failure, for code that must throw one. */
-export function toPackagerError(failure: Failure): PackagerError {
-  return new PackagerError(
-    failure.error.code as ConstructorParameters<typeof PackagerError>[0],
-    failure.error.message,
-  );
 }

@@ -223,7 +223,7 @@ export const jobQueries = {
          lease_owner = $3, lease_epoch = lease_epoch + 1,
          lease_expires_at = clock_timestamp() + $4 * interval '1 millisecond',
          started_at = coalesce(started_at, now()), next_attempt_at = NULL,
-         progress = $5, updated_at = now()
+         error = NULL, progress = $5, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 AND status = 'pending'
          AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp())
        RETURNING *`,

@@ -115,6 +115,8 @@ export class EvidenceSources {
       }
       for (const doc of docs) yield this.documentSource(doc);
     }
+    // Every evidence entry is written; the manifest comes next.
+    await this.faults.reach('assemble', this.options.signal);
   }
 
   /** The kinds that were omitted, with their reasons. */

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
+import {
+  PassThrough,
+  Transform,
+  pipeline,
+  type TransformCallback,
+} from 'node:stream';
 import type PgBoss from 'pg-boss';
 import type { JobSettings } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import {
   PackagerError,
+  isPackagerError,
   type JobError,
   type JobProgress,
 } from '../domain/index.js';
@@ -83,11 +89,14 @@ export class ExportWorker {
     private readonly settings: WorkerSettings,
   ) {
     this.faults = deps.faults ?? new Failpoints(settings.failpoints);
-    this.faults.onReached = (name) =>
+    const reached = this.faults.onReached;
+    this.faults.onReached = (name) => {
       deps.logger.warn(
         { event: 'failpoint.reached', failpoint: name },
         `failpoint ${name} reached`,
       );
+      reached(name);
+    };
   }
 
   private get leaseMs(): number {
@@ -286,10 +295,14 @@ export class ExportWorker {
     await deps.objects.deletePrefix(stagingPrefixOf(job.tenantId, job.id));
     await this.faults.reach('store.open', signal);
 
-    const limit = new SizeLimit(this.settings.bundleMaxBytes);
     const body = new PassThrough();
-    limit.once('error', (error) => body.destroy(error));
-    const stored = deps.objects.put(staging, body.pipe(limit));
+    // pipeline, unlike pipe, passes a destroyed end on to the other.
+    const limited = pipeline(
+      body,
+      new SizeLimit(this.settings.bundleMaxBytes),
+      () => undefined,
+    );
+    const stored = deps.objects.put(staging, limited);
     // A store that fails, or a stop, ends the stream at once, so that the
     // assembler is never left waiting on a reader that is gone.
     let storeError: unknown;
@@ -370,7 +383,7 @@ export class ExportWorker {
       // A stop wins over whatever error the stop caused downstream, and
       // the store's own error over the broken stream it caused.
       if (signal.aborted) throw signal.reason as Error;
-      throw storeError ?? error;
+      throw isPackagerError(storeError) ? storeError : error;
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -461,8 +474,14 @@ export class ExportWorker {
     const stop = signal.aborted ? (signal.reason as unknown) : undefined;
     if (stop instanceof AttemptStopped && stop.reason !== 'timeout') {
       if (stop.reason === 'shutdown') {
-        await this.giveBack(lease, { delayMs: 0, error: null, failed: false });
-        deps.metrics.attemptsTotal.inc({ outcome: 'released' });
+        const given = await this.giveBack(lease, {
+          delayMs: 0,
+          error: null,
+          failed: false,
+        });
+        deps.metrics.attemptsTotal.inc({
+          outcome: given ? 'released' : 'lost',
+        });
         log.info({ event: 'job.released' }, 'given back on shutdown');
       } else if (stop.reason === 'cancelled') {
         deps.metrics.attemptsTotal.inc({ outcome: 'cancelled' });
