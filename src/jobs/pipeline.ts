@@ -83,6 +83,10 @@ export async function runExport(
       kind = k;
       report();
     },
+    onEvidenceWritten: () => {
+      stage = 'assemble';
+      report();
+    },
     onRetry: control.onSourceRetry,
   });
   const report = () =>

@@ -38,6 +38,8 @@ export interface SourceOptions {
   retry?: SourceRetryPolicy;
   /** A kind's evidence starts streaming. */
   onKind?: (kind: ArtifactKind) => void;
+  /** The last evidence entry is written. */
+  onEvidenceWritten?: () => void;
   /** A source failed for a transient reason and will be tried again. */
   onRetry?: (kind: ArtifactKind, failure: Failure, delayMs: number) => void;
 }
@@ -116,6 +118,7 @@ export class EvidenceSources {
       for (const doc of docs) yield this.documentSource(doc);
     }
     // Every evidence entry is written; the manifest comes next.
+    this.options.onEvidenceWritten?.();
     await this.faults.reach('assemble', this.options.signal);
   }
 

@@ -702,18 +702,36 @@ function sumCounts(counts: Record<string, number | undefined>): number {
   return Object.values(counts).reduce<number>((t, n) => t + (n ?? 0), 0);
 }
 
-/** Saves every stage change, and progress within a stage now and then. */
+/**
+ * Saves every stage change at once, and progress within a stage at most
+ * every PROGRESS_INTERVAL_MS, the latest of a burst saved when it ends.
+ */
 function progressSaver(
   save: (progress: JobProgress) => Promise<void>,
 ): (progress: JobProgress) => void {
   let lastAt = 0;
   let lastStage = '';
-  return (progress) => {
-    const now = Date.now();
-    const stage = `${progress.stage}:${progress.kind ?? ''}`;
-    if (stage === lastStage && now - lastAt < PROGRESS_INTERVAL_MS) return;
-    lastAt = now;
-    lastStage = stage;
+  let latest: JobProgress | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    if (!latest) return;
+    const progress = latest;
+    latest = undefined;
+    lastAt = Date.now();
     void save(progress);
+  };
+  return (progress) => {
+    const stage = `${progress.stage}:${progress.kind ?? ''}`;
+    latest = progress;
+    if (stage !== lastStage) {
+      lastStage = stage;
+      clearTimeout(timer);
+      flush();
+    } else if (!timer) {
+      const wait = Math.max(0, lastAt + PROGRESS_INTERVAL_MS - Date.now());
+      timer = setTimeout(flush, wait);
+      timer.unref();
+    }
   };
 }

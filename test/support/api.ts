@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig, type JobSettings } from '../../src/config/index.js';
 import { startServer, type Server } from '../../src/cli/serve.js';
 import { silentLogger } from '../../src/telemetry/index.js';
 import { expectToMatchContract } from './contract.js';
@@ -43,7 +43,11 @@ export const TOKENS = {
  * document.
  */
 export async function startTestServer(
-  options: { now?: Date; backend?: 'pglite' | 'postgres' } = {},
+  options: {
+    now?: Date;
+    backend?: 'pglite' | 'postgres';
+    jobs?: Partial<JobSettings>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dp-api-'));
   const schema = uniqueSchema('api');
@@ -57,6 +61,7 @@ export async function startTestServer(
           : undefined,
       databaseSchema: schema,
       workerConcurrency: 1,
+      jobs: { ...defaultJobSettings(), ...options.jobs },
       apiTokens: [
         { token: TOKENS.acme, tenantId: 'acme', subject: 'alice@acme' },
         { token: TOKENS.globex, tenantId: 'globex', subject: 'bob@globex' },
@@ -113,6 +118,11 @@ async function request(
     ? JSON.parse(bytes.toString('utf8'))
     : null;
   return { status: res.status, headers: res.headers, json, bytes };
+}
+
+/** The job settings of the defaults, with a quick shutdown for tests. */
+function defaultJobSettings(): JobSettings {
+  return { ...loadConfig({}, {}).jobs, shutdownGraceSeconds: 0 };
 }
 
 /** Polls a job until it leaves pending/running, or fails the test. */

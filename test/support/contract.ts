@@ -34,7 +34,7 @@ export function expectToMatchContract(
   body: unknown,
 ): void {
   const doc = openApiDocument as unknown as Doc;
-  const template = templateOf(pathname);
+  const template = templateOf(pathname.split('?')[0] ?? pathname);
   expect(template, `${pathname} is not in the OpenAPI document`).toBeDefined();
   if (status === 405) {
     // A method the path lacks has no operation to hold it to: it must be
