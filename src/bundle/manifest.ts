@@ -54,6 +54,8 @@ export interface Manifest {
   signing: {
     keyId: string;
     algorithm: string;
+    /** When the export took its key; checked against the key's window. */
+    signedAt: string;
     publicKey: string;
     checksumIndex: string;
     signature: string;
@@ -72,6 +74,7 @@ export const JOB_FIELDS = Object.freeze([
   'job.id',
   'job.requestedBy',
   'job.createdAt',
+  'signing.signedAt',
 ] as const);
 
 /** Sums files, items and bytes per artifact kind, one row per kind asked. */

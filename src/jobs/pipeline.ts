@@ -23,6 +23,8 @@ export interface ExportDeps {
   store: EvidenceStore;
   objects: ObjectStore;
   signer: Signer;
+  /** When the job took its key (see Keyring.signerForJob). */
+  signedAt?: Date;
 }
 
 export interface ExportOutcome {
@@ -67,6 +69,7 @@ export async function runExport(
     missing: plan.missing,
     warnings,
     signer: deps.signer,
+    ...(deps.signedAt && { signedAt: deps.signedAt }),
     generator: GENERATOR,
     onProgress: (p) =>
       onProgress({
