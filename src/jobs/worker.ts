@@ -7,7 +7,7 @@ import {
   type JobProgress,
 } from '../domain/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
-import type { Signer } from '../signing/index.js';
+import type { JobKeys, JobSigning } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { runExport, type ExportOutcome } from './pipeline.js';
@@ -19,7 +19,7 @@ export interface WorkerDeps {
   boss: PgBoss;
   store: EvidenceStore;
   objects: ObjectStore;
-  signer: Signer;
+  keys: JobKeys;
   logger: Logger;
   metrics: Metrics;
 }
@@ -75,7 +75,9 @@ export async function processExport(
   log.info({ event: 'job.started' }, 'export started');
   let last: JobProgress = job.progress;
   try {
-    const outcome = await exportToStore(deps, job, (p) => (last = p));
+    // Taken once: a rotation while the job runs does not change its key.
+    const signing = await deps.keys.signerForJob();
+    const outcome = await exportToStore(deps, job, signing, (p) => (last = p));
     await finishCompleted(deps, job, outcome);
     recordOutcome(deps.metrics, job, 'completed', outcome);
     log.info(
@@ -100,6 +102,7 @@ export async function processExport(
 async function exportToStore(
   deps: WorkerDeps,
   job: StoredJob,
+  signing: JobSigning,
   track: (p: JobProgress) => void,
 ): Promise<ExportOutcome> {
   const tenant = await deps.store.getTenant(job.tenantId);
@@ -114,7 +117,7 @@ async function exportToStore(
   );
   try {
     const outcome = await runExport(
-      deps,
+      { ...deps, signer: signing.signer, signedAt: signing.takenAt },
       {
         tenant,
         window: { from: job.windowFrom, to: job.windowTo },
@@ -163,6 +166,7 @@ async function finishCompleted(
       sha512: result.sha512,
       indexSha512: result.indexSha512,
       keyId: result.manifest.signing.keyId,
+      signature: result.zipSignature,
     },
   });
 }

@@ -8,7 +8,7 @@ import { toJobView } from '../present.js';
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** GET /jobs, GET /jobs/{id} and GET /jobs/{id}/bundle. */
+/** GET /jobs, GET /jobs/{id}, GET /jobs/{id}/bundle and its .sig. */
 export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
   const router = Router();
 
@@ -35,6 +35,29 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
       fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
       sha512: job.bundle.sha512,
     });
+  });
+
+  router.get('/jobs/:id/bundle.sig', async (req, res) => {
+    const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
+    if (!job.bundle) {
+      throw new PackagerError(
+        'DP_BUNDLE_NOT_READY',
+        `job ${job.id} is ${job.status}; its bundle is not available`,
+      );
+    }
+    if (!job.bundle.signature) {
+      throw new PackagerError(
+        'DP_SIGNATURE_UNAVAILABLE',
+        `the bundle of job ${job.id} has no whole-ZIP signature: its key ` +
+          'cannot sign a stream (Ed25519), or it was made before such ' +
+          'signatures existed; verify its SHA512SUMS.sig instead',
+      );
+    }
+    res.set({
+      'Content-Disposition': `attachment; filename="disclosure-${job.tenantId}-${job.id}.zip.sig"`,
+      'Cache-Control': 'private, no-store',
+    });
+    res.type('text/plain').send(job.bundle.signature);
   });
 
   return router;
