@@ -5,7 +5,12 @@ import {
   type TrustFile,
 } from '../signing/index.js';
 import { checkIndex, checkManifest } from './checks.js';
-import { toChecks, type Check, type CheckName } from './checklist.js';
+import {
+  CHECK_NAMES,
+  toChecks,
+  type Check,
+  type CheckName,
+} from './checklist.js';
 import { checkExpectations, type Expectations } from './expect.js';
 import { checkKeyStanding, pickTrustedKey } from './keycheck.js';
 import { BUNDLE_FILES } from './layout.js';
@@ -105,18 +110,8 @@ export async function verifyBundle(
   };
 }
 
-const AFTER_READING: readonly CheckName[] = [
-  'checksum-index',
-  'manifest',
-  'signature',
-  'sigstore-bundle',
-  'key-trusted',
-  'key-status',
-  'key-validity',
-  'zip-signature',
-  'tenant',
-  'window',
-];
+// When the ZIP cannot be read, no later check can run.
+const AFTER_READING = CHECK_NAMES.filter((name) => name !== 'zip-structure');
 
 /** Picks the key to check with, checks the signatures and its standing. */
 function checkAuthorship(

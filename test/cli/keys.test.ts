@@ -13,6 +13,25 @@ import { dropSchemas, uniqueSchema } from '../support/db.js';
 
 const WINDOW = ['2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'] as const;
 
+/** Exports tenant acme's window to a file; the export must succeed. */
+async function exportTo(out: string) {
+  const result = await runCli(
+    'export',
+    '--tenant',
+    'acme',
+    '--from',
+    WINDOW[0],
+    '--to',
+    WINDOW[1],
+    '--out',
+    out,
+    '--no-progress',
+  );
+  expect(result.err).toBe('');
+  expect(result.code).toBe(0);
+  return out;
+}
+
 describe('the keys and verify commands', () => {
   let work: string;
   const schema = uniqueSchema('clikeys');
@@ -30,25 +49,6 @@ describe('the keys and verify commands', () => {
     await rm(work, { recursive: true, force: true });
     await dropSchemas(schema);
   });
-
-  async function exportTo(name: string) {
-    const out = file(name);
-    const result = await runCli(
-      'export',
-      '--tenant',
-      'acme',
-      '--from',
-      WINDOW[0],
-      '--to',
-      WINDOW[1],
-      '--out',
-      out,
-      '--no-progress',
-    );
-    expect(result.err).toBe('');
-    expect(result.code).toBe(0);
-    return out;
-  }
 
   async function trustFile(name: string) {
     const listed = await runCli('keys', 'list', '--json');
@@ -97,7 +97,7 @@ describe('the keys and verify commands', () => {
   });
 
   it('exports a bundle whose report names every check, all passed', async () => {
-    first = await exportTo('first.zip');
+    first = await exportTo(file('first.zip'));
     const trust = await trustFile('trust.json');
     const { code, report } = await verifyJson(
       first,
@@ -182,7 +182,7 @@ describe('the keys and verify commands', () => {
   });
 
   it('verifies a bundle of the new key through the chain from the old one', async () => {
-    const second = await exportTo('second.zip');
+    const second = await exportTo(file('second.zip'));
     const { code } = await verifyJson(
       second,
       '--key',
@@ -280,19 +280,7 @@ describe.skipIf(!CORPUS_PRESENT)('the published cosign test keys', () => {
       expect(imported.err).toBe('');
       expect(imported.code).toBe(0);
       const out = path.join(work, `${name}.zip`);
-      const exported = await runCli(
-        'export',
-        '--tenant',
-        'acme',
-        '--from',
-        WINDOW[0],
-        '--to',
-        WINDOW[1],
-        '--out',
-        out,
-        '--no-progress',
-      );
-      expect(exported.code).toBe(0);
+      await exportTo(out);
       const list = await runCli('keys', 'list', '--json');
       await writeFile(path.join(work, 'trust.json'), list.out);
       const args = [

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import parseRange from 'range-parser';
-import { PackagerError } from '../../domain/index.js';
-import type { JobService } from '../../jobs/index.js';
+import { PackagerError, type JobBundle } from '../../domain/index.js';
+import type { JobService, StoredJob } from '../../jobs/index.js';
 import type { ByteRange, ObjectStore } from '../../storage/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
@@ -25,27 +25,17 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
 
   router.get('/jobs/:id/bundle', async (req, res) => {
     const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
-    if (!job.bundle) {
-      throw new PackagerError(
-        'DP_BUNDLE_NOT_READY',
-        `job ${job.id} is ${job.status}; its bundle is not available`,
-      );
-    }
-    await sendObject(req, res, objects, job.bundle.objectKey, {
+    const bundle = bundleOf(job);
+    await sendObject(req, res, objects, bundle.objectKey, {
       fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
-      sha512: job.bundle.sha512,
+      sha512: bundle.sha512,
     });
   });
 
   router.get('/jobs/:id/bundle.sig', async (req, res) => {
     const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
-    if (!job.bundle) {
-      throw new PackagerError(
-        'DP_BUNDLE_NOT_READY',
-        `job ${job.id} is ${job.status}; its bundle is not available`,
-      );
-    }
-    if (!job.bundle.signature) {
+    const { signature } = bundleOf(job);
+    if (!signature) {
       throw new PackagerError(
         'DP_SIGNATURE_UNAVAILABLE',
         `the bundle of job ${job.id} has no whole-ZIP signature: its key ` +
@@ -57,10 +47,20 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
       'Content-Disposition': `attachment; filename="disclosure-${job.tenantId}-${job.id}.zip.sig"`,
       'Cache-Control': 'private, no-store',
     });
-    res.type('text/plain').send(job.bundle.signature);
+    res.type('text/plain').send(signature);
   });
 
   return router;
+}
+
+function bundleOf(job: StoredJob): JobBundle {
+  if (!job.bundle) {
+    throw new PackagerError(
+      'DP_BUNDLE_NOT_READY',
+      `job ${job.id} is ${job.status}; its bundle is not available`,
+    );
+  }
+  return job.bundle;
 }
 
 function jobIdOf(req: Request): string {
