@@ -180,13 +180,15 @@ describe('docs/verification.md, run word for word', () => {
   it('4: the packager verifies with the key list, the pin and as JSON', async () => {
     const found = blockWith('disclosure-packager verify')();
     expect(found).toHaveLength(3);
-    const [listed, pinned, json] = found.map((b) => runBlock(b));
-    for (const result of [await listed, await pinned]) {
+    const [listed, pinned, json] = await Promise.all(
+      found.map((b) => runBlock(b)),
+    );
+    for (const result of [listed!, pinned!]) {
       expect(result.output).toMatch(/^VERIFIED/);
       expect(result.output).not.toContain('FAIL ');
       expect(result.code).toBe(0);
     }
-    const report = JSON.parse((await json)!.output) as {
+    const report = JSON.parse(json!.output) as {
       ok: boolean;
       keySource: string;
     };
