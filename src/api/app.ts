@@ -2,7 +2,6 @@ import express, { type Express } from 'express';
 import type { Config } from '../config/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { JobService } from '../jobs/index.js';
-import type { Signer } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { authenticate } from './auth.js';
@@ -12,14 +11,14 @@ import { errorHandler, notFound } from './problem.js';
 import { requestLog } from './requestlog.js';
 import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
-import { keyRoutes } from './routes/keys.js';
+import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 
 export interface ApiDeps {
   config: Pick<Config, 'apiTokens'>;
   store: EvidenceStore;
   jobs: JobService;
   objects: ObjectStore;
-  signer: Signer;
+  keys: PublishedKeys;
   logger: Logger;
   metrics: Metrics;
 }
@@ -46,7 +45,7 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
-  app.use(keyRoutes(deps.signer));
+  app.use(keyRoutes(deps.keys));
 
   const secured = express.Router();
   secured.use(authenticate(deps.config.apiTokens));

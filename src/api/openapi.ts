@@ -4,6 +4,7 @@ import {
   JOB_STATUSES,
   KIND_STATUSES,
 } from '../domain/index.js';
+import { SIGNING_ALGORITHMS, TRUST_FILE_MEDIA_TYPE } from '../signing/index.js';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const problemContent = { 'application/problem+json': { schema: problem } };
@@ -201,6 +202,7 @@ const schemas = {
           'checksumIndexSha512',
           'keyId',
           'downloadUrl',
+          'signatureUrl',
         ],
         properties: {
           size: { type: 'integer', minimum: 0 },
@@ -208,6 +210,10 @@ const schemas = {
           checksumIndexSha512: { type: 'string', pattern: '^[0-9a-f]{128}$' },
           keyId: { type: 'string' },
           downloadUrl: { type: 'string' },
+          signatureUrl: {
+            type: ['string', 'null'],
+            description: 'The detached signature of the whole ZIP, if any',
+          },
         },
       },
       history: {
@@ -242,18 +248,65 @@ const schemas = {
   },
   SigningKeys: {
     type: 'object',
-    required: ['keys'],
+    description:
+      'Every signing key and rotation; `verify --trusted-keys` reads it as is',
+    additionalProperties: false,
+    required: ['mediaType', 'keys', 'rotations'],
     properties: {
+      mediaType: { const: TRUST_FILE_MEDIA_TYPE },
       keys: {
         type: 'array',
         items: {
           type: 'object',
-          required: ['keyId', 'algorithm', 'status', 'publicKeyPem'],
+          additionalProperties: false,
+          required: [
+            'keyId',
+            'fingerprint',
+            'algorithm',
+            'status',
+            'publicKeyPem',
+            'validFrom',
+            'validUntil',
+            'revokedAt',
+            'revocationReason',
+          ],
           properties: {
             keyId: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
-            algorithm: { type: 'string' },
+            fingerprint: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            algorithm: { type: 'string', enum: [...SIGNING_ALGORITHMS] },
             status: { type: 'string', enum: ['active', 'retired', 'revoked'] },
             publicKeyPem: { type: 'string' },
+            validFrom: dateTime,
+            validUntil: nullableDateTime,
+            revokedAt: nullableDateTime,
+            revocationReason: { type: ['string', 'null'] },
+          },
+        },
+      },
+      rotations: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: [
+            'previousKeyId',
+            'nextKeyId',
+            'rotatedAt',
+            'statement',
+            'signature',
+          ],
+          properties: {
+            previousKeyId: { type: 'string' },
+            nextKeyId: { type: 'string' },
+            rotatedAt: dateTime,
+            statement: {
+              type: 'string',
+              description: 'The signed JSON text, byte for byte (UTF-8)',
+            },
+            signature: {
+              type: 'string',
+              description: 'Base64 signature of statement by the previous key',
+            },
           },
         },
       },
@@ -416,6 +469,23 @@ export const openApiDocument = {
           '404': respond('No such job for this tenant'),
           '409': respond('The job has no bundle (yet)'),
           '416': respond('Range not satisfiable'),
+        },
+      },
+    },
+    '/jobs/{id}/bundle.sig': {
+      get: {
+        summary:
+          'The detached signature of the whole ZIP, as cosign sign-blob ' +
+          'writes it (base64 of the DER signature)',
+        parameters: [jobIdParam],
+        responses: {
+          '200': {
+            description: 'The signature',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...authErrors,
+          '404': respond('No such job, or its bundle has no ZIP signature'),
+          '409': respond('The job has no bundle (yet)'),
         },
       },
     },

@@ -47,6 +47,9 @@ export function toJobView(
           checksumIndexSha512: job.bundle.indexSha512,
           keyId: job.bundle.keyId,
           downloadUrl: `/jobs/${job.id}/bundle`,
+          signatureUrl: job.bundle.signature
+            ? `/jobs/${job.id}/bundle.sig`
+            : null,
         }
       : null,
     ...(options.history && {

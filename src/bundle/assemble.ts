@@ -33,9 +33,11 @@ import { ProgressMeter } from './progress.js';
 export async function assembleBundle(
   options: AssembleOptions,
 ): Promise<AssembleResult> {
+  const zipSignature = options.signer.signStream();
   const writer = new ZipWriter(options.output, {
     compression: options.compression ?? 'deflate',
     forceZip64: options.forceZip64 ?? false,
+    ...(zipSignature && { onOutput: (chunk) => zipSignature.update(chunk) }),
   });
   try {
     const files = await writeEvidence(writer, options);
@@ -55,7 +57,14 @@ export async function assembleBundle(
     await writeIndexAndSignatures(writer, index, options.signer);
 
     const zip = await writer.finish();
-    return { manifest, ...zip, indexSha512: sha512Hex(index) };
+    return {
+      manifest,
+      ...zip,
+      indexSha512: sha512Hex(index),
+      zipSignature: zipSignature
+        ? toCosignSignature(await zipSignature.finish())
+        : null,
+    };
   } catch (error) {
     writer.abort(error);
     throw toExportError(error);
@@ -125,6 +134,7 @@ function toManifest(options: AssembleOptions, files: ManifestFile[]): Manifest {
     signing: {
       keyId: options.signer.keyId,
       algorithm: options.signer.algorithm,
+      signedAt: (options.signedAt ?? new Date()).toISOString(),
       publicKey: BUNDLE_FILES.publicKey,
       checksumIndex: BUNDLE_FILES.index,
       signature: BUNDLE_FILES.signature,

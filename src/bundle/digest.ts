@@ -9,9 +9,9 @@ export class DigestStream extends Transform {
   #hash: Hash = createHash('sha512');
   #size = 0;
   #hex: string | null = null;
-  readonly #onChunk: ((bytes: number) => void) | undefined;
+  readonly #onChunk: ((bytes: number, chunk: Buffer) => void) | undefined;
 
-  constructor(onChunk?: (bytes: number) => void) {
+  constructor(onChunk?: (bytes: number, chunk: Buffer) => void) {
     super();
     this.#onChunk = onChunk;
   }
@@ -23,7 +23,7 @@ export class DigestStream extends Transform {
   ): void {
     this.#hash.update(chunk);
     this.#size += chunk.length;
-    this.#onChunk?.(chunk.length);
+    this.#onChunk?.(chunk.length, chunk);
     callback(null, chunk);
   }
 

@@ -75,6 +75,8 @@ export interface Manifest {
   signing: {
     keyId: string;
     algorithm: string;
+    /** When the export took its key; checked against the key's window. */
+    signedAt: string;
     publicKey: string;
     checksumIndex: string;
     signature: string;
@@ -93,6 +95,7 @@ export const JOB_FIELDS = Object.freeze([
   'job.id',
   'job.requestedBy',
   'job.createdAt',
+  'signing.signedAt',
 ] as const);
 
 /**

@@ -1,13 +1,14 @@
 /**
  * Exit codes of `disclosure-packager verify`; 1 is left for usage errors.
- * When problems of several classes occur, the highest class wins in the
- * order unreadable, then signature, then integrity (docs/verification.md).
+ * When problems of several classes occur, the first class wins in the order
+ * unreadable, signature, integrity, expectation (docs/verification.md).
  */
 export const VERIFY_EXIT = {
   verified: 0,
   integrity: 2,
   signature: 3,
   unreadable: 4,
+  expectation: 5,
 } as const;
 
 // Each problem code belongs to exactly one class, which sets the exit code.
@@ -29,6 +30,11 @@ const CLASSES = {
     'public-key-invalid',
     'key-mismatch',
     'sigstore-bundle-invalid',
+    'key-untrusted',
+    'key-revoked',
+    'key-outside-validity',
+    'rotation-chain-broken',
+    'zip-signature-invalid',
   ],
   integrity: [
     'checksum-mismatch',
@@ -38,6 +44,7 @@ const CLASSES = {
     'manifest-invalid',
     'manifest-mismatch',
   ],
+  expectation: ['tenant-mismatch', 'window-mismatch'],
 } as const;
 
 type ProblemClass = keyof typeof CLASSES;
@@ -52,7 +59,13 @@ export interface Problem {
 
 /** The exit code for a list of problems: 0 when there are none. */
 export function exitCodeOf(problems: readonly Problem[]): number {
-  for (const cls of ['unreadable', 'signature', 'integrity'] as const) {
+  const order = [
+    'unreadable',
+    'signature',
+    'integrity',
+    'expectation',
+  ] as const;
+  for (const cls of order) {
     const codes: readonly string[] = CLASSES[cls];
     if (problems.some((p) => codes.includes(p.code))) return VERIFY_EXIT[cls];
   }

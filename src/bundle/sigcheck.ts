@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import {
   SIGSTORE_BUNDLE_V03,
   keyHintOf,
   keyIdOf,
+  messageDigestOf,
   verifyBlobSignature,
   type KeySignedSigstoreBundle,
 } from '../signing/index.js';
@@ -16,8 +16,13 @@ type Entries = ReadonlyMap<string, ReadEntry>;
 /** The key a bundle was checked with, and where it came from. */
 export interface CheckedKey {
   keyId: string | null;
-  keySource: 'given' | 'bundle';
+  keySource: KeySource;
+  /** The PEM the signatures were checked with. */
+  pem: string | null;
 }
+
+/** Where the key came from: --key, --trusted-keys, or the bundle itself. */
+export type KeySource = 'given' | 'trusted' | 'bundle';
 
 /**
  * Checks the detached signature and the Sigstore bundle over SHA512SUMS
@@ -25,13 +30,13 @@ export interface CheckedKey {
  */
 export function checkSignatures(
   entries: Entries,
-  givenKeyPem: string | undefined,
+  given: { pem: string; source: KeySource } | undefined,
   manifest: Manifest | undefined,
   problems: Problem[],
 ): CheckedKey {
-  const keySource = givenKeyPem === undefined ? 'bundle' : 'given';
-  const key = resolveKey(entries, givenKeyPem, problems);
-  if (key === null) return { keyId: null, keySource };
+  const keySource = given?.source ?? 'bundle';
+  const key = resolveKey(entries, given?.pem, problems);
+  if (key === null) return { keyId: null, keySource, pem: null };
 
   checkKeyNames(entries, key, manifest, problems);
   const index = entries.get(BUNDLE_FILES.index)?.data;
@@ -39,7 +44,7 @@ export function checkSignatures(
     checkDetached(entries, index, key.pem, problems);
     checkSigstoreBundle(entries, index, key.pem, problems);
   }
-  return { keyId: key.keyId, keySource };
+  return { keyId: key.keyId, keySource, pem: key.pem };
 }
 
 interface Key {
@@ -140,9 +145,12 @@ function checkSigstoreBundle(
   }
   // @sigstore/verify leaves this digest unchecked; cosign checks it, so do we.
   const { algorithm, digest } = bundle.messageSignature.messageDigest;
-  const actual = createHash('sha256').update(index).digest('base64');
-  if (algorithm !== 'SHA2_256' || digest !== actual) {
-    fail('signature-invalid', 'its messageDigest is not SHA-256 of SHA512SUMS');
+  const expected = messageDigestOf(index, pem);
+  if (algorithm !== expected.algorithm || digest !== expected.digest) {
+    fail(
+      'signature-invalid',
+      `its messageDigest is not the ${expected.algorithm} of SHA512SUMS`,
+    );
   }
   if (!verifyBlobSignature(index, bundle.messageSignature.signature, pem)) {
     fail('signature-invalid', 'its signature does not verify with this key');

@@ -46,6 +46,8 @@ export interface AssembleOptions {
   outcomes?: () => Partial<Record<ArtifactKind, KindOutcome>>;
   warnings: string[];
   signer: Signer;
+  /** When the job took its key (manifest signing.signedAt); default now. */
+  signedAt?: Date;
   generator: { name: string; version: string };
   /** 'deflate' (the default) or 'store'. */
   compression?: 'store' | 'deflate';
@@ -64,5 +66,11 @@ export interface AssembleResult {
   sha512: string;
   /** Hex SHA-512 of SHA512SUMS, the document that is signed. */
   indexSha512: string;
+  /**
+   * Base64 signature of the whole ZIP, as `cosign sign-blob` writes it,
+   * computed while the ZIP streamed; null for keys that cannot sign a
+   * stream (Ed25519).
+   */
+  zipSignature: string | null;
   entries: number;
 }

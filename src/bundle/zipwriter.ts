@@ -11,6 +11,8 @@ export interface ZipWriterOptions {
   compression: 'store' | 'deflate';
   /** Writes ZIP64 records even for small entries (APPNOTE 4.5.3). */
   forceZip64: boolean;
+  /** Sees every byte of the finished archive as it goes out. */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 /** Size and SHA-512 of an entry's uncompressed content. */
@@ -27,7 +29,7 @@ export interface WrittenEntry {
  */
 export class ZipWriter {
   readonly #zip = new ZipFile();
-  readonly #output = new DigestStream();
+  readonly #output: DigestStream;
   readonly #done: Promise<void>;
   readonly #failed: Promise<never>;
   readonly #options: ZipWriterOptions;
@@ -35,6 +37,8 @@ export class ZipWriter {
 
   constructor(output: NodeJS.WritableStream, options: ZipWriterOptions) {
     this.#options = options;
+    const tap = options.onOutput;
+    this.#output = new DigestStream(tap && ((_, chunk) => tap(chunk)));
     const archive = this.#zip.outputStream as Readable;
     this.#zip.on('error', (error: Error) => archive.destroy(error));
     this.#done = pipeline(archive, this.#output, output);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isPackagerError } from '../domain/index.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
+import { keysCommand } from './commands/keys.js';
 import { startCommand } from './commands/start.js';
 import { workerCommand } from './commands/worker.js';
 import { tenantsCommand } from './commands/tenants.js';
@@ -31,6 +32,7 @@ export async function main(
   program.addCommand(exportCommand(io));
   program.addCommand(verifyCommand(io, setCode));
   program.addCommand(tenantsCommand(io));
+  program.addCommand(keysCommand(io));
   for (const command of program.commands) {
     command.exitOverride().configureOutput(outputOf(io));
   }

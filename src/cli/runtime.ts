@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { migrate, openDatabase, type Database } from '../db/index.js';
 import { EvidenceStore } from '../evidence/index.js';
-import { loadOrCreateEmbeddedSigner, type Signer } from '../signing/index.js';
+import { Keyring, loadOrCreateEmbeddedSigner } from '../signing/index.js';
 import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
 
@@ -13,7 +13,8 @@ export interface Runtime {
   db: Database;
   store: EvidenceStore;
   objects: ObjectStore;
-  signer: Signer;
+  /** The signing keys; jobs take theirs with keys.signerForJob(). */
+  keys: Keyring;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -33,23 +34,14 @@ export async function openRuntime(
   });
   try {
     await migrate(db);
-    const { signer, created } = await loadOrCreateEmbeddedSigner({
-      dir: path.join(config.dataDir, 'keys'),
-      password: config.signingKeyPassword,
-    });
-    if (created) {
-      logger.info(
-        { event: 'key.generated', keyId: signer.keyId },
-        'generated the signing key',
-      );
-    }
+    const keys = await openKeyring(db, config, logger);
     return {
       config,
       logger,
       db,
       store: new EvidenceStore(db),
       objects: new LocalObjectStore(path.join(config.dataDir, 'objects')),
-      signer,
+      keys,
       metrics: new Metrics(),
       close: () => db.close(),
     };
@@ -57,4 +49,40 @@ export async function openRuntime(
     await db.close();
     throw error;
   }
+}
+
+/**
+ * The keyring, with the embedded key made active on the first start. Every
+ * stored key is encrypted with the embedded key's password.
+ */
+async function openKeyring(
+  db: Database,
+  config: Config,
+  logger: Logger,
+): Promise<Keyring> {
+  const embedded = await loadOrCreateEmbeddedSigner({
+    dir: path.join(config.dataDir, 'keys'),
+    password: config.signingKeyPassword,
+  });
+  const keys = new Keyring(db, embedded.password);
+  const { signer } = embedded;
+  if (embedded.created) {
+    logger.info(
+      { event: 'key.generated', keyId: signer.keyId },
+      'generated the signing key',
+    );
+  }
+  const adopted = await keys.adopt(
+    signer,
+    embedded.encryptedPem,
+    'embedded',
+    embedded.since,
+  );
+  if (adopted) {
+    logger.info(
+      { event: 'key.activated', keyId: signer.keyId },
+      'the embedded key is the active signing key',
+    );
+  }
+  return keys;
 }

@@ -57,6 +57,19 @@ export const ERROR_CATALOG = Object.freeze({
   },
   DP_CONFIG_INVALID: { status: 500, title: 'The configuration is invalid' },
   DP_KEY_UNAVAILABLE: { status: 503, title: 'No signing key is available' },
+  DP_KEY_NOT_FOUND: { status: 404, title: 'No such signing key' },
+  DP_KEY_STATE: {
+    status: 409,
+    title: "The signing key's state does not allow this",
+  },
+  DP_TRUST_FILE_INVALID: {
+    status: 400,
+    title: 'The trusted keys file is not valid',
+  },
+  DP_SIGNATURE_UNAVAILABLE: {
+    status: 404,
+    title: 'The bundle has no whole-ZIP signature',
+  },
   DP_EXPORT_FAILED: { status: 500, title: 'The export failed' },
   DP_SOURCE_UNAVAILABLE: {
     status: 503,

@@ -104,6 +104,8 @@ export interface JobBundle {
   sha512: string;
   keyId: string;
   indexSha512: string;
+  /** Base64 signature of the whole ZIP; null or absent when none. */
+  signature?: string | null;
 }
 
 /** The export job, as stored: the state of record for one disclosure. */

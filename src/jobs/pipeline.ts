@@ -27,6 +27,8 @@ export interface ExportDeps {
   store: EvidenceStore;
   objects: ObjectStore;
   signer: Signer;
+  /** When the job took its key (see Keyring.signerForJob). */
+  signedAt?: Date;
 }
 
 export interface ExportControl {
@@ -116,6 +118,7 @@ export async function runExport(
     },
     warnings,
     signer: deps.signer,
+    ...(deps.signedAt && { signedAt: deps.signedAt }),
     generator: GENERATOR,
     onProgress: (p) => {
       bytesWritten = p.bytesWritten;

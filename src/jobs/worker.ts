@@ -16,7 +16,7 @@ import {
   type JobProgress,
 } from '../domain/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
-import type { Signer } from '../signing/index.js';
+import type { JobKeys } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { backoffDelay } from './backoff.js';
@@ -31,7 +31,8 @@ export interface WorkerDeps {
   boss: PgBoss;
   store: EvidenceStore;
   objects: ObjectStore;
-  signer: Signer;
+  /** The signing keys; each attempt takes the active one as it starts. */
+  keys: JobKeys;
   logger: Logger;
   metrics: Metrics;
   /** Injected faults; from settings.failpoints when absent. */
@@ -291,6 +292,8 @@ export class ExportWorker {
         `tenant ${job.tenantId} no longer exists`,
       );
     }
+    // Taken once: a rotation while the attempt runs does not change its key.
+    const signing = await deps.keys.signerForJob();
     // Whatever earlier attempts of this job left behind goes first.
     await deps.objects.deletePrefix(stagingPrefixOf(job.tenantId, job.id));
     await this.faults.reach('store.open', signal);
@@ -323,7 +326,7 @@ export class ExportWorker {
     const startedAt = job.progress.attemptStartedAt;
     try {
       const outcome = await runExport(
-        deps,
+        { ...deps, signer: signing.signer, signedAt: signing.takenAt },
         {
           tenant,
           window: { from: job.windowFrom, to: job.windowTo },
@@ -439,6 +442,7 @@ export class ExportWorker {
           sha512: result.sha512,
           indexSha512: result.indexSha512,
           keyId: result.manifest.signing.keyId,
+          signature: result.zipSignature,
         },
       });
     });

@@ -1,7 +1,8 @@
-import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { PackagerError } from '../domain/index.js';
+import { privateKeyFromDer } from './pkcs8.js';
 
 // Cosign wraps its private keys in a PEM block whose body is JSON: an scrypt
 // key derivation keys a NaCl secretbox (XSalsa20-Poly1305) around PKCS#8
@@ -77,11 +78,12 @@ export function decryptCosignKey(pem: string, password: string): KeyObject {
       { cause },
     );
   }
-  return createPrivateKey({
-    key: Buffer.from(der),
-    format: 'der',
-    type: 'pkcs8',
-  });
+  return privateKeyFromDer(Buffer.from(der));
+}
+
+/** True when the text holds a cosign encrypted private key block. */
+export function isCosignKey(pem: string): boolean {
+  return PEM_LABELS.some((label) => pem.includes(`-----BEGIN ${label}-----`));
 }
 
 function parseEncryptedKey(pem: string): EncryptedKeyJson {

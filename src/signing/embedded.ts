@@ -1,5 +1,12 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import {
+  link,
+  mkdir,
+  readFile,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackagerError } from '../domain/index.js';
 import { decryptCosignKey, encryptCosignKey } from './cosignkey.js';
@@ -23,6 +30,19 @@ export interface EmbeddedSignerOptions {
   password?: string;
 }
 
+/** The embedded key, as loaded, with what the keyring needs to adopt it. */
+export interface EmbeddedKey {
+  signer: Signer;
+  /** True when this call generated the key. */
+  created: boolean;
+  /** The encrypted key file's text (cosign.key). */
+  encryptedPem: string;
+  /** The password it is encrypted with: stored keys use the same one. */
+  password: string;
+  /** When the key file was written: the start of its validity. */
+  since: Date;
+}
+
 /**
  * Loads the embedded signing key, creating it on first use: an ECDSA P-256
  * key in cosign's encrypted format (cosign.key, mode 0600) and its public
@@ -31,7 +51,7 @@ export interface EmbeddedSignerOptions {
  */
 export async function loadOrCreateEmbeddedSigner(
   options: EmbeddedSignerOptions,
-): Promise<{ signer: Signer; created: boolean }> {
+): Promise<EmbeddedKey> {
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const password = options.password ?? (await passwordFromDir(options.dir));
   const keyPath = join(options.dir, EMBEDDED_KEY_FILES.privateKey);
@@ -48,7 +68,8 @@ export async function loadOrCreateEmbeddedSigner(
 
   const signer = toSigner(decryptCosignKey(pem, password));
   await ensurePublicKey(options.dir, signer.publicKeyPem);
-  return { signer, created };
+  const since = (await stat(keyPath)).mtime;
+  return { signer, created, encryptedPem: pem, password, since };
 }
 
 async function passwordFromDir(dir: string): Promise<string> {

@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
+import { algorithmOf, verifyMessage } from './algorithms.js';
 import { spkiDer } from './signer.js';
 
 /** Media type of the Sigstore bundle cosign writes for key-signed blobs. */
@@ -10,8 +11,28 @@ export interface KeySignedSigstoreBundle {
   mediaType: typeof SIGSTORE_BUNDLE_V03;
   verificationMaterial: { publicKey: { hint: string } };
   messageSignature: {
-    messageDigest: { algorithm: 'SHA2_256'; digest: string };
+    messageDigest: { algorithm: MessageDigestAlgorithm; digest: string };
     signature: string;
+  };
+}
+
+/** Digest names of the Sigstore protobuf-specs HashAlgorithm enum. */
+export type MessageDigestAlgorithm = 'SHA2_256' | 'SHA2_384';
+
+/**
+ * The digest a Sigstore bundle records for a key: SHA-384 for P-384 keys,
+ * as cosign does, and SHA-256 for every other.
+ */
+export function messageDigestOf(
+  blob: Buffer,
+  publicKeyPem: string,
+): { algorithm: MessageDigestAlgorithm; digest: string } {
+  const p384 =
+    algorithmOf(createPublicKey(publicKeyPem)) === 'ecdsa-p384-sha384';
+  const hash = p384 ? 'sha384' : 'sha256';
+  return {
+    algorithm: p384 ? 'SHA2_384' : 'SHA2_256',
+    digest: createHash(hash).update(blob).digest('base64'),
   };
 }
 
@@ -38,10 +59,7 @@ export function toSigstoreBundle(
     mediaType: SIGSTORE_BUNDLE_V03,
     verificationMaterial: { publicKey: { hint: keyHintOf(publicKeyPem) } },
     messageSignature: {
-      messageDigest: {
-        algorithm: 'SHA2_256',
-        digest: createHash('sha256').update(blob).digest('base64'),
-      },
+      messageDigest: messageDigestOf(blob, publicKeyPem),
       signature: der.toString('base64'),
     },
   };
@@ -71,8 +89,8 @@ export function toSignatureDer(signature: Buffer | string): Buffer | null {
 }
 
 /**
- * True when `signature` (base64 text or DER) is a valid ECDSA/SHA-256
- * signature of `blob` under the PEM public key. Never throws on bad input.
+ * True when `signature` (base64 text or DER) is a valid signature of `blob`
+ * under the PEM public key, in the key's scheme. Never throws on bad input.
  */
 export function verifyBlobSignature(
   blob: Buffer,
@@ -80,10 +98,5 @@ export function verifyBlobSignature(
   publicKeyPem: string,
 ): boolean {
   const der = toSignatureDer(signature);
-  if (der === null) return false;
-  try {
-    return verify('sha256', blob, createPublicKey(publicKeyPem), der);
-  } catch {
-    return false;
-  }
+  return der !== null && verifyMessage(blob, der, publicKeyPem);
 }

@@ -1,23 +1,37 @@
 import {
   createHash,
   createPublicKey,
+  createSign,
   sign as signAsync,
   type KeyObject,
 } from 'node:crypto';
-import { PackagerError } from '../domain/index.js';
+import { algorithmOf, digestOf, type SigningAlgorithm } from './algorithms.js';
 
-/** The one signature algorithm we produce: no extra cosign flags needed. */
-export type SigningAlgorithm = 'ecdsa-p256-sha256';
+/** A signature computed over data handed over in pieces. */
+export interface StreamSignature {
+  update(chunk: Uint8Array): void;
+  /** The DER (ECDSA, RFC 3279) or raw (RSA) signature of all the pieces. */
+  finish(): Promise<Buffer>;
+}
 
-/** Something that signs blobs the way `cosign sign-blob --key` does. */
+/**
+ * Something that signs blobs the way `cosign sign-blob --key` does. A KMS
+ * signer implements the same interface (docs/keys.md): it computes the
+ * digest locally and sends only the digest to the KMS.
+ */
 export interface Signer {
   /** 'sha256:' + hex SHA-256 of the DER SubjectPublicKeyInfo. */
   readonly keyId: string;
   readonly algorithm: SigningAlgorithm;
   /** The public key as a PEM "PUBLIC KEY" block (SPKI), as in cosign.pub. */
   readonly publicKeyPem: string;
-  /** Returns a DER ECDSA signature (RFC 3279) over SHA-256(data). */
+  /** Signs a whole message held in memory. */
   sign(data: Buffer): Promise<Buffer>;
+  /**
+   * Starts a signature over data that streams past (the whole ZIP), or
+   * answers null when the scheme needs the whole message (Ed25519).
+   */
+  signStream(): StreamSignature | null;
 }
 
 /**
@@ -36,34 +50,36 @@ export function spkiDer(publicKey: string | KeyObject): Buffer {
   return key.export({ format: 'der', type: 'spki' });
 }
 
-/** Builds a Signer over an ECDSA P-256 private key held in memory. */
-export function toSigner(privateKey: KeyObject): Signer {
-  assertP256(privateKey);
-  const publicKey = createPublicKey(privateKey);
-  const publicKeyPem = publicKey
+/** The PEM "PUBLIC KEY" of a private or public key. */
+export function publicPemOf(key: KeyObject): string {
+  return createPublicKey(key)
     .export({ format: 'pem', type: 'spki' })
     .toString();
+}
+
+/** Builds a Signer over a private key held in memory. */
+export function toSigner(privateKey: KeyObject): Signer {
+  const algorithm = algorithmOf(privateKey);
+  const digest = digestOf(algorithm);
+  const publicKeyPem = publicPemOf(privateKey);
   return Object.freeze({
-    keyId: keyIdOf(publicKey),
-    algorithm: 'ecdsa-p256-sha256' as const,
+    keyId: keyIdOf(publicKeyPem),
+    algorithm,
     publicKeyPem,
     sign: (data: Buffer) =>
       new Promise<Buffer>((resolve, reject) => {
-        signAsync('sha256', data, privateKey, (error, signature) => {
+        signAsync(digest, data, privateKey, (error, signature) => {
           if (error) reject(error);
           else resolve(signature);
         });
       }),
+    signStream: () => {
+      if (digest === null) return null;
+      const signer = createSign(digest);
+      return {
+        update: (chunk: Uint8Array) => void signer.update(chunk),
+        finish: () => Promise.resolve(signer.sign(privateKey)),
+      };
+    },
   });
-}
-
-function assertP256(privateKey: KeyObject): void {
-  const curve = privateKey.asymmetricKeyDetails?.namedCurve;
-  if (privateKey.asymmetricKeyType !== 'ec' || curve !== 'prime256v1') {
-    throw new PackagerError(
-      'DP_KEY_UNAVAILABLE',
-      'the signing key must be an ECDSA P-256 key; got ' +
-        `${privateKey.asymmetricKeyType ?? 'unknown'} ${curve ?? ''}`.trim(),
-    );
-  }
 }

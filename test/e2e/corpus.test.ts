@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withoutJobFields } from '../support/manifest.js';
 import {
   CORPUS_DIR,
   CORPUS_PRESENT,
@@ -166,13 +167,8 @@ describe.skipIf(!CORPUS_PRESENT)('the real corpus, end to end', () => {
         .split('\n')
         .filter((line) => !line.endsWith('  manifest.json'));
     expect(lines(a)).toEqual(lines(b));
-    const withoutJob = (m: Buffer) => {
-      const parsed = JSON.parse(m.toString('utf8')) as Record<string, unknown>;
-      delete parsed.job;
-      return parsed;
-    };
-    expect(withoutJob(a?.get('manifest.json') as Buffer)).toEqual(
-      withoutJob(b?.get('manifest.json') as Buffer),
+    expect(withoutJobFields(a?.get('manifest.json') as Buffer)).toEqual(
+      withoutJobFields(b?.get('manifest.json') as Buffer),
     );
   });
 });

@@ -16,6 +16,7 @@ import {
 } from '../../src/jobs/index.js';
 import { PACKAGE_ROOT } from '../../src/cli/serve.js';
 import {
+  Keyring,
   loadOrCreateEmbeddedSigner,
   type Signer,
 } from '../../src/signing/index.js';
@@ -81,9 +82,12 @@ export async function openJobHarness(
   const store = new EvidenceStore(db);
   const now = new Date();
   await seedDemoTenants({ store, objects, packageRoot: PACKAGE_ROOT, now });
-  const { signer } = await loadOrCreateEmbeddedSigner({
+  const embedded = await loadOrCreateEmbeddedSigner({
     dir: path.join(scratch, 'keys'),
   });
+  const { signer } = embedded;
+  const keys = new Keyring(db, embedded.password);
+  await keys.adopt(signer, embedded.encryptedPem, 'embedded', embedded.since);
   const metrics = new Metrics({ defaults: false });
   const boss = await startQueue(db, () => undefined);
   const settings = testSettings(limits);
@@ -109,7 +113,7 @@ export async function openJobHarness(
           boss,
           store,
           objects,
-          signer,
+          keys,
           metrics,
           logger: silentLogger(),
           faults: typeof faults === 'string' ? new Failpoints(faults) : faults,

@@ -4,10 +4,15 @@ import {
   JOB_STATUSES,
   PackagerError,
   toWindow,
+  type JobBundle,
   type JobStatus,
   type TimeWindow,
 } from '../../domain/index.js';
-import type { JobListOptions, JobService } from '../../jobs/index.js';
+import type {
+  JobListOptions,
+  JobService,
+  StoredJob,
+} from '../../jobs/index.js';
 import type { ByteRange, ObjectStore } from '../../storage/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
@@ -47,16 +52,29 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
 
   router.get('/jobs/:id/bundle', async (req, res) => {
     const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
-    if (!job.bundle) {
+    const bundle = bundleOf(job);
+    await sendObject(req, res, objects, bundle.objectKey, {
+      fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
+      sha512: bundle.sha512,
+    });
+  });
+
+  router.get('/jobs/:id/bundle.sig', async (req, res) => {
+    const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
+    const { signature } = bundleOf(job);
+    if (!signature) {
       throw new PackagerError(
-        'DP_BUNDLE_NOT_READY',
-        `job ${job.id} is ${job.status}; its bundle is not available`,
+        'DP_SIGNATURE_UNAVAILABLE',
+        `the bundle of job ${job.id} has no whole-ZIP signature: its key ` +
+          'cannot sign a stream (Ed25519), or it was made before such ' +
+          'signatures existed; verify its SHA512SUMS.sig instead',
       );
     }
-    await sendObject(req, res, objects, job.bundle.objectKey, {
-      fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
-      sha512: job.bundle.sha512,
+    res.set({
+      'Content-Disposition': `attachment; filename="disclosure-${job.tenantId}-${job.id}.zip.sig"`,
+      'Cache-Control': 'private, no-store',
     });
+    res.type('text/plain').send(signature);
   });
 
   return router;
@@ -121,6 +139,16 @@ function overlapOf(from: string | undefined, to: string | undefined) {
 
 function invalid(message: string): PackagerError {
   return new PackagerError('DP_REQUEST_INVALID', message);
+}
+
+function bundleOf(job: StoredJob): JobBundle {
+  if (!job.bundle) {
+    throw new PackagerError(
+      'DP_BUNDLE_NOT_READY',
+      `job ${job.id} is ${job.status}; its bundle is not available`,
+    );
+  }
+  return job.bundle;
 }
 
 function jobIdOf(req: Request): string {

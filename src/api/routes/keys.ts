@@ -1,20 +1,21 @@
 import { Router } from 'express';
-import type { Signer } from '../../signing/index.js';
+import type { TrustFile } from '../../signing/index.js';
 
-/** GET /signing-keys: the public keys customers verify bundles with. */
-export function keyRoutes(signer: Signer): Router {
+/** What the route needs of the keyring. */
+export interface PublishedKeys {
+  trustFile(): Promise<TrustFile>;
+}
+
+/**
+ * GET /signing-keys: every key with its status and validity window, and
+ * every rotation signed by the outgoing key. `verify --trusted-keys` reads
+ * this document as it is.
+ */
+export function keyRoutes(keys: PublishedKeys): Router {
   const router = Router();
-  router.get('/signing-keys', (_req, res) => {
-    res.json({
-      keys: [
-        {
-          keyId: signer.keyId,
-          algorithm: signer.algorithm,
-          status: 'active',
-          publicKeyPem: signer.publicKeyPem,
-        },
-      ],
-    });
+  router.get('/signing-keys', async (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300');
+    res.json(await keys.trustFile());
   });
   return router;
 }

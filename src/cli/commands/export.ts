@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { constants } from 'node:fs';
-import { access, lstat, rename, rm, stat } from 'node:fs/promises';
+import { access, lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { finished } from 'node:stream/promises';
@@ -63,15 +63,20 @@ export function exportCommand(io: CliIo): Command {
           requestedBy: `cli:${os.userInfo().username}`,
           createdAt: new Date(),
         };
+        const { signer, takenAt } = await rt.keys.signerForJob();
+        const deps = { ...rt, signer, signedAt: takenAt };
         return writeBundle(
           opts.out,
           opts.progress && io.isTTY,
           (out, onProgress) =>
-            runExport(rt, { tenant, window, artifacts, job }, out, {
+            runExport(deps, { tenant, window, artifacts, job }, out, {
               onProgress,
             }),
         );
       });
+      // The whole-ZIP signature goes beside the bundle, as the API serves it.
+      const signature = outcome.result.zipSignature;
+      if (signature) await writeFile(`${opts.out}.sig`, signature);
       io.out(summarize(opts.out, outcome));
     });
 }
@@ -174,6 +179,7 @@ function summarize(out: string, outcome: ExportOutcome): string {
     `wrote ${out} (${result.size} bytes, ${result.entries} entries)\n` +
     `  contents: ${counts || 'nothing'}\n${missing}` +
     `  sha512: ${result.sha512}\n` +
-    `  signed by: ${result.manifest.signing.keyId}\n`
+    `  signed by: ${result.manifest.signing.keyId}\n` +
+    (result.zipSignature ? `  ZIP signature: ${out}.sig\n` : '')
   );
 }
