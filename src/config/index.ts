@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { PackagerError } from '../domain/index.js';
+import { Failpoints } from '../jobs/failpoints.js';
 
 const tokenSchema = z.object({
   token: z.string().min(16, 'tokens must be at least 16 characters'),
@@ -26,10 +27,47 @@ const jobsSchema = z.object({
   maxActivePerTenant: count(1, 10_000).default(5),
   bundleWarnBytes: count(1, Number.MAX_SAFE_INTEGER).default(5_000_000_000),
   bundleMaxBytes: count(1, Number.MAX_SAFE_INTEGER).default(50_000_000_000),
-  failpoints: z.string().default(''),
+  failpoints: z
+    .string()
+    .default('')
+    .superRefine((spec, ctx) => {
+      try {
+        new Failpoints(spec);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
 });
 
 export type JobSettings = z.infer<typeof jobsSchema>;
+
+/** The environment variable of each job setting. */
+const JOB_ENV: Record<keyof JobSettings, string> = {
+  leaseSeconds: 'DP_JOB_LEASE_SECONDS',
+  maxAttempts: 'DP_JOB_MAX_ATTEMPTS',
+  retryBaseSeconds: 'DP_JOB_RETRY_BASE_SECONDS',
+  retryMaxSeconds: 'DP_JOB_RETRY_MAX_SECONDS',
+  sourceRetries: 'DP_SOURCE_RETRIES',
+  sourceRetryBaseMs: 'DP_SOURCE_RETRY_BASE_MS',
+  timeoutSeconds: 'DP_JOB_TIMEOUT_SECONDS',
+  shutdownGraceSeconds: 'DP_SHUTDOWN_GRACE_SECONDS',
+  maxWindowDays: 'DP_MAX_WINDOW_DAYS',
+  maxActivePerTenant: 'DP_MAX_ACTIVE_JOBS_PER_TENANT',
+  bundleWarnBytes: 'DP_BUNDLE_WARN_BYTES',
+  bundleMaxBytes: 'DP_BUNDLE_MAX_BYTES',
+  failpoints: 'DP_FAILPOINTS',
+};
+
+// Names that problems with a setting are reported under, beside its path.
+const ENV_NAMES: Record<string, string> = {
+  ...Object.fromEntries(
+    Object.entries(JOB_ENV).map(([field, name]) => [`jobs.${field}`, name]),
+  ),
+  port: 'DP_PORT',
+  workerConcurrency: 'DP_WORKER_CONCURRENCY',
+  databaseUrl: 'DATABASE_URL',
+  databaseSchema: 'DP_DATABASE_SCHEMA',
+};
 
 const configSchema = z.object({
   dataDir: z.string().min(1),
@@ -79,21 +117,11 @@ export function loadConfig(
     signingKeyPassword: env.DP_SIGNING_KEY_PASSWORD,
     apiTokens: env.DP_API_TOKENS ? parseTokens(env.DP_API_TOKENS) : undefined,
   });
-  const jobsFromEnv = stripUndefined({
-    leaseSeconds: env.DP_JOB_LEASE_SECONDS,
-    maxAttempts: env.DP_JOB_MAX_ATTEMPTS,
-    retryBaseSeconds: env.DP_JOB_RETRY_BASE_SECONDS,
-    retryMaxSeconds: env.DP_JOB_RETRY_MAX_SECONDS,
-    sourceRetries: env.DP_SOURCE_RETRIES,
-    sourceRetryBaseMs: env.DP_SOURCE_RETRY_BASE_MS,
-    timeoutSeconds: env.DP_JOB_TIMEOUT_SECONDS,
-    shutdownGraceSeconds: env.DP_SHUTDOWN_GRACE_SECONDS,
-    maxWindowDays: env.DP_MAX_WINDOW_DAYS,
-    maxActivePerTenant: env.DP_MAX_ACTIVE_JOBS_PER_TENANT,
-    bundleWarnBytes: env.DP_BUNDLE_WARN_BYTES,
-    bundleMaxBytes: env.DP_BUNDLE_MAX_BYTES,
-    failpoints: env.DP_FAILPOINTS,
-  });
+  const jobsFromEnv = stripUndefined(
+    Object.fromEntries(
+      Object.entries(JOB_ENV).map(([field, name]) => [field, env[name]]),
+    ),
+  );
   const merged = {
     ...defaults(env),
     ...file,
@@ -107,9 +135,11 @@ export function loadConfig(
   };
   const result = configSchema.safeParse(merged);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
+    const problems = result.error.issues.map((issue) => {
+      const at = issue.path.join('.') || '(root)';
+      const name = ENV_NAMES[at];
+      return `${name ? `${at} (${name})` : at}: ${issue.message}`;
+    });
     throw new PackagerError(
       'DP_CONFIG_INVALID',
       `the configuration is invalid:\n  ${problems.join('\n  ')}`,
