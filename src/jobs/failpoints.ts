@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { PackagerError } from '../domain/index.js';
 
 /**
@@ -75,6 +76,11 @@ export class Failpoints {
     }
     this.onReached(name);
     if (action.type === 'kill') {
+      // Written synchronously: an asynchronous log line would die unsent.
+      writeSync(
+        2,
+        `${JSON.stringify({ event: 'failpoint.reached', failpoint: name, action: 'kill' })}\n`,
+      );
       process.kill(process.pid, 'SIGKILL');
     }
     // Without a signal the pause lasts until the process ends.

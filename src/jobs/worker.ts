@@ -107,11 +107,15 @@ export class ExportWorker {
   /** Subscribes to the queue and starts the reaper. */
   async start(): Promise<void> {
     for (let i = 0; i < this.settings.concurrency; i += 1) {
-      const id = await this.deps.boss.work<ExportMessage>(
+      let id = '';
+      id = await this.deps.boss.work<ExportMessage>(
         EXPORT_QUEUE,
         { batchSize: 1, pollingIntervalSeconds: 0.5 },
         async ([message]) => {
-          if (message) await this.run(message.data);
+          if (!message) return;
+          await this.run(message.data);
+          // More may be waiting: fetch again at once, not after a poll.
+          this.deps.boss.notifyWorker(id);
         },
       );
       this.workIds.push(id);
