@@ -153,7 +153,13 @@ const schemas = {
           itemsDone: count,
           itemsTotal: count,
           bytesWritten: count,
-          bytesExpected: nullableCount,
+          bytesExpected: {
+            ...nullableCount,
+            description:
+              'Bytes of the stored evidence in the window; audit events ' +
+              'gain their common fields in the bundle, so bytesWritten ' +
+              'can end above it',
+          },
           etaSeconds: {
             ...nullableCount,
             description: 'Estimated seconds left, while running',
