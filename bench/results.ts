@@ -39,6 +39,16 @@ export interface BenchResults {
 }
 
 /** The nearest-rank percentile (p in 0-100) of a non-empty sample. */
+/** The machine a benchmark ran on, as results record it. */
+export function machineOf(): BenchResults['machine'] {
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    memoryMb: Math.round(totalmem() / 2 ** 20),
+  };
+}
+
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
@@ -56,12 +66,7 @@ export function toResults(
   const rss = cli.exported.peakRssMb;
   return {
     startedAt: startedAt.toISOString(),
-    machine: {
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpus: cpus().length,
-      memoryMb: Math.round(totalmem() / 2 ** 20),
-    },
+    machine: machineOf(),
     api: {
       ...sizeOf(api.dataset),
       runs: api.exportMs.length,

@@ -10,13 +10,13 @@
  * process) change the batch.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { StoredJob } from '../src/jobs/index.js';
 import { DATABASE_URL } from '../test/support/db.js';
 import { openCluster } from '../test/support/workers.js';
 import { ROOT, step } from './product.js';
+import { machineOf } from './results.js';
 
 const JOBS = toCount('BENCH_JOBS', 30);
 const EVENTS = toCount('BENCH_EVENTS', 2_000);
@@ -87,12 +87,7 @@ async function main(): Promise<void> {
   const ratio = round(three.jobsPerMinute / one.jobsPerMinute);
   const results = {
     startedAt: startedAt.toISOString(),
-    machine: {
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpus: cpus().length,
-      memoryMb: Math.round(totalmem() / 2 ** 20),
-    },
+    machine: machineOf(),
     batch: { jobs: JOBS, eventsPerJob: EVENTS, concurrency: CONCURRENCY },
     runs: [one, three],
     ratio3to1: ratio,
