@@ -124,25 +124,46 @@ export function toTrustedKeys(
     chainProblems.push(`the pinned key ${anchorKeyId} is not in the list`);
     return { keys: new Map(), chainProblems };
   }
-  return { keys: reachable(byId, valid, anchorKeyId), chainProblems };
+  const { keys, stoppedAt } = reachable(byId, valid, anchorKeyId);
+  for (const keyId of stoppedAt) {
+    chainProblems.push(
+      `the rotation chain stops at ${keyId}, which is revoked: a hand-over ` +
+        'signed by a revoked key proves nothing; pin a later key out of band',
+    );
+  }
+  return { keys, chainProblems };
 }
 
+/**
+ * The keys reached from the anchor through valid rotations. A revoked key
+ * is reached but hands nothing on: its rotation statement may have been
+ * signed by whoever stole it.
+ */
 function reachable(
   byId: ReadonlyMap<string, PublishedKey>,
   links: readonly RotationRecord[],
   anchor: string,
-): Map<string, PublishedKey> {
+): { keys: Map<string, PublishedKey>; stoppedAt: string[] } {
   const found = new Set([anchor]);
+  const stoppedAt = new Set<string>();
   for (let grew = true; grew;) {
     grew = false;
     for (const link of links) {
-      if (found.has(link.previousKeyId) && !found.has(link.nextKeyId)) {
-        found.add(link.nextKeyId);
-        grew = true;
+      if (!found.has(link.previousKeyId) || found.has(link.nextKeyId)) {
+        continue;
       }
+      if (byId.get(link.previousKeyId)?.status === 'revoked') {
+        stoppedAt.add(link.previousKeyId);
+        continue;
+      }
+      found.add(link.nextKeyId);
+      grew = true;
     }
   }
-  return new Map([...found].map((id) => [id, byId.get(id) as PublishedKey]));
+  const keys = new Map(
+    [...found].map((id) => [id, byId.get(id) as PublishedKey]),
+  );
+  return { keys, stoppedAt: [...stoppedAt] };
 }
 
 function safeKeyId(pem: string): string | null {

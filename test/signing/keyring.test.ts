@@ -228,6 +228,21 @@ describe.each(BACKENDS)('the keyring on %s', (backend) => {
       expect(report.ok).toBe(true);
     });
 
+    it('stops the chain at a revoked key: its hand-over proves nothing', async () => {
+      const report = await verifyWith(newBundle, {
+        trust: await keys.trustFile(),
+        publicKeyPem: before.signer.publicKeyPem,
+      });
+      expect(codesOf(report)).toEqual([
+        'rotation-chain-broken',
+        'key-untrusted',
+      ]);
+      expect(report.problems[0]?.message).toContain(
+        `the rotation chain stops at ${before.signer.keyId}, which is revoked`,
+      );
+      expect(report.ok).toBe(false);
+    });
+
     it('refuses to revoke or retire the active key', async () => {
       const active = after.signer.keyId;
       await expect(keys.revoke(active, 'x')).rejects.toMatchObject({
