@@ -27,6 +27,10 @@ const jobError = {
   },
 };
 const count = { type: 'integer', minimum: 0 };
+const tooManyJobs = {
+  ...respond('The tenant has too many unfinished exports'),
+  headers: { 'Retry-After': { schema: { type: 'integer' } } },
+};
 const nullableCount = { type: ['integer', 'null'], minimum: 0 };
 const query = (name: string, description: string, schema: object) => ({
   name,
@@ -113,6 +117,7 @@ const schemas = {
       'error',
       'kinds',
       'attempts',
+      'failedAttempts',
       'maxAttempts',
       'nextAttemptAt',
       'createdAt',
@@ -190,8 +195,20 @@ const schemas = {
       },
       warnings: { type: 'array', items: { type: 'string' } },
       error: { ...jobError, type: ['object', 'null'] },
-      attempts: count,
-      maxAttempts: count,
+      attempts: {
+        ...count,
+        description: 'Attempts started, including one handed back on shutdown',
+      },
+      failedAttempts: {
+        ...count,
+        description:
+          'Attempts ended by a transient failure or a lost worker, since ' +
+          'the job was created or last retried by hand',
+      },
+      maxAttempts: {
+        ...count,
+        description: 'failedAttempts allowed before the job fails',
+      },
       nextAttemptAt: {
         ...nullableDateTime,
         description: 'When a pending retry may start',
@@ -378,10 +395,7 @@ export const openApiDocument = {
             'Idempotency key reused with another request, or the window ' +
               'is longer than allowed',
           ),
-          '429': {
-            ...respond('The tenant has too many unfinished exports'),
-            headers: { 'Retry-After': { schema: { type: 'integer' } } },
-          },
+          '429': tooManyJobs,
           '413': respond('Body too large'),
           '415': respond('Body is not JSON'),
         },
@@ -436,6 +450,7 @@ export const openApiDocument = {
           ...authErrors,
           '404': respond('No such job for this tenant'),
           '409': respond('Only a failed or cancelled job can be retried'),
+          '429': tooManyJobs,
         },
       },
     },
@@ -475,6 +490,7 @@ export const openApiDocument = {
           '404': respond('No such job for this tenant'),
           '409': respond('The job has no bundle (yet)'),
           '416': respond('Range not satisfiable'),
+          '500': respond('The stored bundle no longer matches its job'),
         },
       },
     },
@@ -490,8 +506,11 @@ export const openApiDocument = {
             content: { 'text/plain': { schema: { type: 'string' } } },
           },
           ...authErrors,
-          '404': respond('No such job, or its bundle has no ZIP signature'),
+          '404': respond(
+            'No such job, its bundle is gone, or it has no ZIP signature',
+          ),
           '409': respond('The job has no bundle (yet)'),
+          '500': respond('The stored bundle no longer matches its job'),
         },
       },
     },

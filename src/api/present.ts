@@ -32,6 +32,7 @@ export function toJobView(
     warnings: job.warnings,
     error: job.error,
     attempts: job.attempts,
+    failedAttempts: job.failedAttempts,
     maxAttempts: job.maxAttempts,
     nextAttemptAt:
       job.status === 'pending' && job.nextAttemptAt

@@ -92,6 +92,14 @@ export const ERROR_CATALOG = Object.freeze({
     title: 'The export ran longer than allowed',
   },
   DP_JOB_CANCELLED: { status: 409, title: 'The export was cancelled' },
+  DP_BUNDLE_DAMAGED: {
+    status: 500,
+    title: 'The stored bundle no longer matches its job',
+  },
+  DP_WORKER_SHUTDOWN: {
+    status: 503,
+    title: 'The worker stopped and handed the export back',
+  },
   DP_BUNDLE_TOO_LARGE: {
     status: 500,
     title: 'The bundle grew past the maximum size',

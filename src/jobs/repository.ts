@@ -430,13 +430,13 @@ export const jobQueries = {
    * it is the only worker (the embedded default), at start-up: any job
    * still running then was cut off by the death of the previous process.
    */
-  async requeueRunning(db: Queryable): Promise<StoredJob[]> {
+  async requeueRunning(db: Queryable, lost: JobError): Promise<StoredJob[]> {
     const { rows } = await db.query<JobRow>(
-      `UPDATE export_jobs SET status = 'pending', progress = $1,
+      `UPDATE export_jobs SET status = 'pending', progress = $1, error = $2,
          lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
        WHERE status = 'running'
        RETURNING *`,
-      [JSON.stringify(QUEUED)],
+      [JSON.stringify(QUEUED), JSON.stringify(lost)],
     );
     return rows.map(toJob);
   },

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { JobSettings } from '../config/index.js';
-import type { Database } from '../db/index.js';
+import type { Database, Queryable } from '../db/index.js';
 import {
   ARTIFACT_KINDS,
   PackagerError,
@@ -85,16 +85,7 @@ export class JobService {
     let job: StoredJob;
     try {
       job = await this.db.transaction(async (tx) => {
-        const active = await jobQueries.countActive(tx, request.tenantId);
-        if (active >= this.limits.maxActivePerTenant) {
-          throw new PackagerError(
-            'DP_TOO_MANY_JOBS',
-            `tenant ${request.tenantId} already has ${active} exports ` +
-              `pending or running (the limit is ` +
-              `${this.limits.maxActivePerTenant}); retry when one finishes`,
-            { details: { retryAfterSeconds: 30 } },
-          );
-        }
+        await this.assertRoomFor(tx, request.tenantId);
         const inserted = await jobQueries.insert(tx, {
           id: randomUUID(),
           tenantId: request.tenantId,
@@ -149,6 +140,10 @@ export class JobService {
   /** Runs a failed or cancelled job again, as a new attempt. */
   async retry(tenantId: string, jobId: string): Promise<StoredJob> {
     const job = await this.db.transaction(async (tx) => {
+      const current = await jobQueries.findForTenant(tx, tenantId, jobId);
+      if (current?.status === 'failed' || current?.status === 'cancelled') {
+        await this.assertRoomFor(tx, tenantId);
+      }
       const again = await jobQueries.retry(
         tx,
         tenantId,
@@ -181,7 +176,10 @@ export class JobService {
    */
   async recoverInterrupted(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const jobs = await jobQueries.requeueRunning(tx);
+      const jobs = await jobQueries.requeueRunning(tx, {
+        code: 'DP_WORKER_LOST',
+        message: 'the process running the export stopped',
+      });
       for (const job of jobs) {
         await enqueueExport(this.boss, this.db, tx, {
           jobId: job.id,
@@ -222,6 +220,24 @@ export class JobService {
       jobs: page,
       nextCursor: jobs.length > limit && last ? encodeCursor(last) : null,
     };
+  }
+
+  /**
+   * Refuses a new or retried job while the tenant has its limit of pending
+   * and running ones; counted under a lock on the tenant, so concurrent
+   * requests cannot both slip under it.
+   */
+  private async assertRoomFor(tx: Queryable, tenantId: string) {
+    const active = await jobQueries.countActive(tx, tenantId);
+    if (active >= this.limits.maxActivePerTenant) {
+      throw new PackagerError(
+        'DP_TOO_MANY_JOBS',
+        `tenant ${tenantId} already has ${active} exports pending or ` +
+          `running (the limit is ${this.limits.maxActivePerTenant}); ` +
+          'try again when one finishes',
+        { details: { retryAfterSeconds: 30 } },
+      );
+    }
   }
 
   private assertWindowLength(window: TimeWindow): void {
@@ -269,6 +285,9 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '23505';
 }
 
+const CURSOR_TIME =
+  /^(19[7-9]\d|2\d{3})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** An opaque page cursor: the creation time and id of the last job. */
 function encodeCursor(job: StoredJob): string {
   const value = `${job.createdAt.toISOString()}|${job.id}`;
@@ -280,7 +299,15 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
     .toString('utf8')
     .split('|');
   const createdAt = new Date(at);
-  if (!id || Number.isNaN(createdAt.getTime()) || cursor.length > 200) {
+  // Exactly what encodeCursor writes: a job id after a UTC time in the
+  // years a job can have been created in.
+  if (
+    cursor.length > 200 ||
+    !CURSOR_TIME.test(at) ||
+    Number.isNaN(createdAt.getTime()) ||
+    createdAt.toISOString() !== at ||
+    !/^[0-9a-f-]{36}$/.test(id)
+  ) {
     throw new PackagerError(
       'DP_REQUEST_INVALID',
       'cursor is not one this API gave out; start again without it',

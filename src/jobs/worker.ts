@@ -226,7 +226,7 @@ export class ExportWorker {
       );
       await this.publish(job, lease, staging, outcome, controller.signal, log);
     } catch (error) {
-      await this.deps.objects.delete(staging).catch(() => undefined);
+      await this.cleanStaging(job, staging, controller.signal);
       await this.settleFailure(job, lease, error, controller.signal, last, log);
     } finally {
       clearTimeout(timeout);
@@ -469,6 +469,26 @@ export class ExportWorker {
     );
   }
 
+  /**
+   * Removes what a failed or stopped attempt staged. While it still holds
+   * its lease, or when its job was cancelled, no other attempt can be
+   * writing there and the job's whole staging folder goes; an attempt that
+   * lost its lease removes only its own file.
+   */
+  private async cleanStaging(
+    job: StoredJob,
+    staging: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const stop = signal.aborted ? (signal.reason as unknown) : undefined;
+    const lost = stop instanceof AttemptStopped && stop.reason === 'lease-lost';
+    await (
+      lost
+        ? this.deps.objects.delete(staging)
+        : this.deps.objects.deletePrefix(stagingPrefixOf(job.tenantId, job.id))
+    ).catch(() => undefined);
+  }
+
   /** Ends a failed or stopped attempt: retry, give back, or fail the job. */
   private async settleFailure(
     job: StoredJob,
@@ -484,7 +504,10 @@ export class ExportWorker {
       if (stop.reason === 'shutdown') {
         const given = await this.giveBack(lease, {
           delayMs: 0,
-          error: null,
+          error: {
+            code: 'DP_WORKER_SHUTDOWN',
+            message: 'the worker stopped; another worker takes the export',
+          },
           failed: false,
         });
         deps.metrics.attemptsTotal.inc({

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,26 @@ describe.each(BACKENDS)('the export API on %s', (backend) => {
       expect(current.status).toBe(206);
     });
 
+    it.each(['bytes=abc', 'bytes=10-5', 'bytes=-'])(
+      'ignores the malformed range %s and sends the whole bundle',
+      async (range) => {
+        const reply = await api.call('GET', `/jobs/${jobId}/bundle`, {
+          headers: { range },
+        });
+        expect(reply.status).toBe(200);
+        expect(reply.bytes.length).toBe(job.bundle.size);
+      },
+    );
+
+    it('refuses to cancel or retry the completed job with 409', async () => {
+      const cancel = await api.call('POST', `/jobs/${jobId}/cancel`);
+      expect(cancel.status).toBe(409);
+      expect(cancel.json.code).toBe('DP_JOB_FINISHED');
+      const retry = await api.call('POST', `/jobs/${jobId}/retry`);
+      expect(retry.status).toBe(409);
+      expect(retry.json.code).toBe('DP_JOB_NOT_RETRYABLE');
+    });
+
     it('answers an unsatisfiable range with 416', async () => {
       const reply = await api.call('GET', `/jobs/${jobId}/bundle`, {
         headers: { range: 'bytes=999999999-' },
@@ -197,6 +217,34 @@ describe.each(BACKENDS)('the export API on %s', (backend) => {
       const job = (await waitForJob(api, accepted.json.jobId as string)).json;
       expect(job.status).toBe('completed');
       expect(job.warnings.join(' ')).toContain('sboms');
+      expect(job.kinds.sboms).toMatchObject({ status: 'empty', expected: 0 });
+    });
+  });
+
+  describe('when the stored bundle was cut short on disk', () => {
+    it('refuses to serve it, or its signature, rather than hand out another bundle', async () => {
+      const accepted = await api.call('POST', '/disclosures/export', {
+        body: exportBody({ artifacts: ['sboms'] }),
+      });
+      const id = accepted.json.jobId as string;
+      const job = (await waitForJob(api, id)).json;
+      expect(job.status).toBe('completed');
+      const file = path.join(
+        api.dataDir,
+        'objects',
+        'bundles',
+        'acme',
+        `${id}.zip`,
+      );
+      await truncate(file, 1000);
+      for (const suffix of ['/bundle', '/bundle.sig']) {
+        const reply = await api.call('GET', `/jobs/${id}${suffix}`);
+        expect(reply.status).toBe(500);
+        expect(reply.json.code).toBe('DP_BUNDLE_DAMAGED');
+        expect(reply.json.detail).toContain(
+          `is 1000 bytes, not the ${job.bundle.size as number}`,
+        );
+      }
     });
   });
 });

@@ -170,6 +170,24 @@ describe.each(BACKENDS)('the job routes on %s', (backend) => {
     });
   });
 
+  it('counts a retry against the tenant limit', async () => {
+    const cancelled = await api.call('GET', '/jobs?status=cancelled&limit=1');
+    const old = cancelled.json.jobs[0].jobId as string;
+    const first = (await startExport()).json.jobId as string;
+    await waitUntil(first, (j) => j.progress.stage === 'assemble');
+    const second = (await startExport()).json.jobId as string;
+    const refused = await api.call('POST', `/jobs/${old}/retry`);
+    expect(refused.status).toBe(429);
+    expect(refused.json.code).toBe('DP_TOO_MANY_JOBS');
+    expect(refused.headers.get('retry-after')).toBe('30');
+    expect((await api.call('GET', `/jobs/${old}`)).json.status).toBe(
+      'cancelled',
+    );
+    for (const id of [first, second]) {
+      await api.call('POST', `/jobs/${id}/cancel`);
+    }
+  });
+
   it('refuses a window longer than the configured maximum with 422', async () => {
     const reply = await api.call('POST', '/disclosures/export', {
       body: {
@@ -237,6 +255,12 @@ describe.each(BACKENDS)('the job routes on %s', (backend) => {
       ['/jobs?page=2', /unknown query parameter page/],
       ['/jobs?status=pending&status=running', /give status once/],
       ['/jobs?from=yesterday', /RFC 3339/],
+      [
+        `/jobs?cursor=${Buffer.from(
+          '+275760-09-13T00:00:00.000Z|77654130-10e5-48e6-8faf-897b2fb9600f',
+        ).toString('base64url')}`,
+        /cursor is not one this API gave out/,
+      ],
     ])('refuses %s with 400', async (url, detail) => {
       const reply = await api.call('GET', url);
       expect(reply.status).toBe(400);

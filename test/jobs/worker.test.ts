@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../src/bundle/index.js';
@@ -299,6 +299,9 @@ describe.each(BACKENDS)('export jobs on %s', (backend) => {
         staging: [],
         temporary: [],
       });
+      await expect(
+        stat(path.join(h.objectsDir, 'staging', 'acme', job.id)),
+      ).rejects.toMatchObject({ code: 'ENOENT' });
       expect((await h.jobs.get('acme', job.id)).status).toBe('cancelled');
       // Cancelling again changes nothing; a finished job cannot be cancelled.
       expect((await h.jobs.cancel('acme', job.id)).status).toBe('cancelled');
@@ -345,7 +348,7 @@ describe.each(BACKENDS)('export jobs on %s', (backend) => {
       status: 'pending',
       attempts: 1,
       failedAttempts: 0,
-      error: null,
+      error: { code: 'DP_WORKER_SHUTDOWN' },
     });
     expect((await filesOf(job.id)).staging).toEqual([]);
     const next = await h.startWorker();

@@ -43,7 +43,7 @@ export function exportRoutes(store: EvidenceStore, jobs: JobService): Router {
     if (!tenant) {
       throw new PackagerError(
         'DP_TENANT_UNKNOWN',
-        `no tenant ${JSON.stringify(body.tenantId)} for this token`,
+        `no tenant ${JSON.stringify(body.tenantId.slice(0, 100))} for this token`,
       );
     }
 
@@ -103,7 +103,8 @@ function toIdempotencyKey(value: string | undefined): string | null {
   if (!IDEMPOTENCY_KEY.test(value)) {
     throw new PackagerError(
       'DP_REQUEST_INVALID',
-      'Idempotency-Key must be 1 to 200 visible ASCII characters',
+      'send one Idempotency-Key header of 1 to 200 visible ASCII ' +
+        'characters (no spaces)',
     );
   }
   return value;

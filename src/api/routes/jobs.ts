@@ -13,7 +13,11 @@ import type {
   JobService,
   StoredJob,
 } from '../../jobs/index.js';
-import type { ByteRange, ObjectStore } from '../../storage/index.js';
+import type {
+  ByteRange,
+  ObjectInfo,
+  ObjectStore,
+} from '../../storage/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
 
@@ -56,12 +60,15 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
     await sendObject(req, res, objects, bundle.objectKey, {
       fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
       sha512: bundle.sha512,
+      size: bundle.size,
     });
   });
 
   router.get('/jobs/:id/bundle.sig', async (req, res) => {
     const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
-    const { signature } = bundleOf(job);
+    const { signature, objectKey, size } = bundleOf(job);
+    // The signature is only worth having while its bundle is.
+    await storedBundleOf(objects, objectKey, size);
     if (!signature) {
       throw new PackagerError(
         'DP_SIGNATURE_UNAVAILABLE',
@@ -166,12 +173,9 @@ async function sendObject(
   res: Response,
   objects: ObjectStore,
   key: string,
-  meta: { fileName: string; sha512: string },
+  meta: { fileName: string; sha512: string; size: number },
 ): Promise<void> {
-  const info = await objects.head(key);
-  if (!info) {
-    throw new PackagerError('DP_NOT_FOUND', 'the bundle is no longer stored');
-  }
+  const info = await storedBundleOf(objects, key, meta.size);
   const etag = `"sha512-${meta.sha512.slice(0, 32)}"`;
   // RFC 9110 §13.1.5: a Range is honoured only while If-Range still names
   // this representation; we send no Last-Modified, so a date never does.
@@ -211,8 +215,44 @@ async function sendObject(
   body.pipe(res);
 }
 
+/**
+ * The stored bundle, refused when it is gone or no longer the size the job
+ * recorded (cut short on disk): a customer must never be handed a bundle
+ * that differs from the one its job describes.
+ */
+async function storedBundleOf(
+  objects: ObjectStore,
+  key: string,
+  size: number,
+): Promise<ObjectInfo> {
+  const info = await objects.head(key);
+  if (!info) {
+    throw new PackagerError('DP_NOT_FOUND', 'the bundle is no longer stored');
+  }
+  if (info.size !== size) {
+    throw new PackagerError(
+      'DP_BUNDLE_DAMAGED',
+      `the stored bundle is ${info.size} bytes, not the ${size} its job ` +
+        'recorded; it is not served. Start a new export, and tell the ' +
+        'operator (the object store lost data)',
+    );
+  }
+  return info;
+}
+
+// One range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`.
+const SINGLE_RANGE = /^bytes=(\d+-\d*|-\d+)$/;
+
 function rangeOf(header: string | undefined, size: number): ByteRange | null {
   if (!header) return null;
+  // RFC 9110 §14.2: a Range that cannot be read is ignored, not refused,
+  // and so is one whose last byte comes before its first (§14.1.1).
+  const single = header.replace(/\s+/g, '');
+  if (single.startsWith('bytes=') && !single.includes(',')) {
+    if (!SINGLE_RANGE.test(single)) return null;
+    const [first, last] = single.slice(6).split('-');
+    if (first && last && Number(last) < Number(first)) return null;
+  }
   const ranges = parseRange(size, header, { combine: true });
   // RFC 9110 §14.2: a malformed range, another unit, or several ranges
   // (which would need multipart/byteranges) are ignored: send it whole.
