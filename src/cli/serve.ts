@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type PgBoss from 'pg-boss';
@@ -105,6 +106,8 @@ export async function startServer(
 
 export interface WorkerProcess {
   worker: ExportWorker;
+  /** Where /metrics is served, when DP_METRICS_PORT asked for it. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -135,9 +138,15 @@ export async function startWorkerProcess(
     );
     await worker.start();
     const queue = boss;
+    const metrics =
+      config.metricsPort === undefined
+        ? null
+        : await serveMetrics(runtime, config.host, config.metricsPort);
     return {
       worker,
+      metricsUrl: metrics?.url ?? null,
       close: async () => {
+        await metrics?.close();
         await worker.stop();
         await queue.stop({ graceful: false, wait: true });
         await runtime.close();
@@ -150,7 +159,10 @@ export async function startWorkerProcess(
   }
 }
 
-function toListenError(error: Error, config: Config): Error {
+function toListenError(
+  error: Error,
+  config: { host: string; port: number },
+): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== 'EADDRINUSE' && code !== 'EACCES') return error;
   return new PackagerError(
@@ -160,6 +172,54 @@ function toListenError(error: Error, config: Config): Error {
       'choose another with DP_PORT or --port',
     { cause: error },
   );
+}
+
+/**
+ * A worker's own /metrics (and /healthz) for Prometheus to scrape: its
+ * attempts, retries, durations and reaped jobs are counted where they
+ * happen, not in the API process.
+ */
+async function serveMetrics(
+  runtime: Runtime,
+  host: string,
+  port: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const { registry } = runtime.metrics;
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    } else if (path === '/metrics') {
+      registry.metrics().then(
+        (text) =>
+          res
+            .writeHead(200, { 'Content-Type': registry.contentType })
+            .end(text),
+        () => res.writeHead(500).end(),
+      );
+    } else if (path === '/healthz') {
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end('{"status":"ok"}');
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(toListenError(error, { host, port })),
+    );
+    server.listen(port, host, resolve);
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  runtime.logger.info(
+    { event: 'server.started', url: `http://${host}:${bound}/metrics` },
+    'worker metrics listening',
+  );
+  return {
+    url: `http://${host}:${bound}/metrics`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /**

@@ -65,6 +65,7 @@ const ENV_NAMES: Record<string, string> = {
   ),
   port: 'DP_PORT',
   workerConcurrency: 'DP_WORKER_CONCURRENCY',
+  metricsPort: 'DP_METRICS_PORT',
   databaseUrl: 'DATABASE_URL',
   databaseSchema: 'DP_DATABASE_SCHEMA',
 };
@@ -81,6 +82,8 @@ const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   logFormat: z.enum(['json', 'pretty']),
   workerConcurrency: z.coerce.number().int().min(1).max(64),
+  /** Where a `worker` process serves /metrics; none when absent. */
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
   seedDemo: z.boolean(),
   signingKeyPassword: z.string().optional(),
   apiTokens: z.array(tokenSchema),
@@ -113,6 +116,7 @@ export function loadConfig(
     logLevel: env.DP_LOG_LEVEL,
     logFormat: env.DP_LOG_FORMAT,
     workerConcurrency: env.DP_WORKER_CONCURRENCY,
+    metricsPort: env.DP_METRICS_PORT,
     seedDemo: toBoolean(env.DP_SEED_DEMO),
     signingKeyPassword: env.DP_SIGNING_KEY_PASSWORD,
     apiTokens: env.DP_API_TOKENS ? parseTokens(env.DP_API_TOKENS) : undefined,

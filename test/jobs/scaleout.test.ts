@@ -25,6 +25,7 @@ describe.skipIf(!DATABASE_URL)(
     let workers: WorkerChild[];
     let jobs: StoredJob[];
     const history = new Map<string, JobTransition[]>();
+    let metricsText: string[];
 
     beforeAll(async () => {
       cluster = await openCluster('scale');
@@ -32,7 +33,11 @@ describe.skipIf(!DATABASE_URL)(
       // A lease long enough that a busy machine never loses one: this test
       // is about sharing work, not about recovering it.
       workers = Array.from({ length: WORKERS }, (_, i) =>
-        cluster.spawnWorker({ name: `W${i + 1}`, leaseSeconds: 10 }),
+        cluster.spawnWorker({
+          name: `W${i + 1}`,
+          leaseSeconds: 10,
+          metricsPort: 0,
+        }),
       );
       await Promise.all(workers.map((w) => w.started()));
 
@@ -54,6 +59,14 @@ describe.skipIf(!DATABASE_URL)(
           await jobQueries.transitions(cluster.runtime.db, job.id),
         );
       }
+      metricsText = await Promise.all(
+        workers.map(async (w) => {
+          const line = await w.waitForLog((l) => l.event === 'server.started');
+          const reply = await fetch(String(line.url));
+          expect(reply.status).toBe(200);
+          return reply.text();
+        }),
+      );
       await Promise.all(workers.map((w) => w.stop()));
       const perWorker = workers.map(
         (w) => `${w.name} ${w.events('job.completed').length}`,
@@ -104,6 +117,21 @@ describe.skipIf(!DATABASE_URL)(
       for (const name of names) {
         const report = await verifyBundle(path.join(dir, name));
         expect(report.problems, name).toEqual([]);
+      }
+    });
+
+    it("counts every attempt in the workers' own /metrics", () => {
+      const completed = metricsText.map((text) => {
+        const line = text
+          .split('\n')
+          .find((l) =>
+            l.startsWith('dp_export_attempts_total{outcome="completed"}'),
+          );
+        return Number(line?.split(' ').at(-1) ?? 0);
+      });
+      expect(completed.reduce((a, b) => a + b, 0)).toBe(JOBS);
+      for (const text of metricsText) {
+        expect(text).toContain('dp_export_duration_seconds_bucket');
       }
     });
 

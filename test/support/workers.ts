@@ -36,6 +36,8 @@ export interface WorkerOptions {
   failpoints?: string;
   leaseSeconds?: number;
   concurrency?: number;
+  /** DP_METRICS_PORT: 0 for any free port (its URL is logged). */
+  metricsPort?: number;
 }
 
 /** How a worker process ended, and when (Date.now()). */
@@ -302,6 +304,9 @@ function spawnWorkerProcess(
     DP_WORKER_CONCURRENCY: String(options.concurrency ?? 1),
     DP_FAILPOINTS: options.failpoints ?? '',
     DP_SHUTDOWN_GRACE_SECONDS: '1',
+    ...(options.metricsPort !== undefined && {
+      DP_METRICS_PORT: String(options.metricsPort),
+    }),
   };
   const child = spawn(
     process.execPath,

@@ -14,25 +14,41 @@ export function workerCommand(io: CliIo): Command {
         'DP_WORKER_CONCURRENCY',
       ),
     )
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        'serve /metrics for Prometheus on this port',
+      ).env('DP_METRICS_PORT'),
+    )
     .option('--data-dir <dir>', 'data directory (default ./.data)')
-    .action(async (opts: { concurrency?: string; dataDir?: string }) => {
-      const config = loadConfig({
-        ...(opts.concurrency
-          ? { workerConcurrency: Number(opts.concurrency) }
-          : {}),
-        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-      });
-      const logger = createLogger({
-        level: config.logLevel,
-        format: config.logFormat,
-      });
-      const worker = await startWorkerProcess(config, logger);
-      io.out(
-        `Disclosure Packager worker ${worker.worker.owner} is running ` +
-          `${config.workerConcurrency} exports at a time\n`,
-      );
-      await waitForSignal();
-      io.out('stopping: running exports get the grace period to finish\n');
-      await worker.close();
-    });
+    .action(
+      async (opts: {
+        concurrency?: string;
+        metricsPort?: string;
+        dataDir?: string;
+      }) => {
+        const config = loadConfig({
+          ...(opts.concurrency
+            ? { workerConcurrency: Number(opts.concurrency) }
+            : {}),
+          ...(opts.metricsPort
+            ? { metricsPort: Number(opts.metricsPort) }
+            : {}),
+          ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        });
+        const logger = createLogger({
+          level: config.logLevel,
+          format: config.logFormat,
+        });
+        const worker = await startWorkerProcess(config, logger);
+        io.out(
+          `Disclosure Packager worker ${worker.worker.owner} is running ` +
+            `${config.workerConcurrency} exports at a time\n`,
+        );
+        if (worker.metricsUrl) io.out(`Metrics: ${worker.metricsUrl}\n`);
+        await waitForSignal();
+        io.out('stopping: running exports get the grace period to finish\n');
+        await worker.close();
+      },
+    );
 }
