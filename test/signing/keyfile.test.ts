@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   encryptCosignKey,
   loadKeyFileSigner,
+  passwordOf,
   toCosignSignature,
   verifyBlobSignature,
   type Signer,
@@ -143,6 +144,18 @@ describe('loadKeyFileSigner', () => {
     });
   });
 
+  it('asks for the password of a new key as one to choose', async () => {
+    const asked = passwordOf({}, {}, 'new-key');
+    await expect(asked).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /^the new key is encrypted with a password you choose: set COSIGN_PASSWORD/,
+      ) as string,
+    });
+    await expect(asked).rejects.not.toMatchObject({
+      message: expect.stringContaining('its password') as string,
+    });
+  });
+
   it('refuses a file that holds no private key', async () => {
     const path = await keyFile(
       'pub.pem',
@@ -150,6 +163,36 @@ describe('loadKeyFileSigner', () => {
     );
     await expect(loadKeyFileSigner({ path })).rejects.toMatchObject({
       code: 'DP_KEY_UNAVAILABLE',
+    });
+  });
+
+  it('refuses a device as a key file with a plain message', async () => {
+    const refused = loadKeyFileSigner({ path: '/dev/zero' });
+    await expect(refused).rejects.toMatchObject({
+      code: 'DP_KEY_UNAVAILABLE',
+      message: 'cannot read the key file /dev/zero: it is not a regular file',
+    });
+  });
+
+  it('refuses a key file far larger than any key', async () => {
+    const path = await keyFile('huge.key', 'A'.repeat(200 * 1024));
+    await expect(loadKeyFileSigner({ path })).rejects.toMatchObject({
+      code: 'DP_KEY_UNAVAILABLE',
+      message: expect.stringContaining('it is larger than 64 KiB') as string,
+    });
+  });
+
+  it('refuses an endless password file after reading only a little', async () => {
+    const path = await keyFile(
+      'zero-pw.key',
+      encryptCosignKey(cases[0]![1], 'pw'),
+    );
+    const password = { file: '/dev/zero' };
+    await expect(loadKeyFileSigner({ path, password })).rejects.toMatchObject({
+      code: 'DP_KEY_UNAVAILABLE',
+      message: expect.stringMatching(
+        /^cannot read the password file \/dev\/zero: it is larger than/,
+      ) as string,
     });
   });
 
