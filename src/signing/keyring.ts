@@ -176,8 +176,12 @@ export class Keyring implements JobKeys {
     return this.#find(keyId);
   }
 
-  /** Revokes a retired key: bundles it signed no longer verify. */
-  async revoke(keyId: string, reason: string): Promise<StoredKey> {
+  /**
+   * Revokes a retired key: bundles it signed no longer verify. Revocation
+   * and its published reason are final: revoking again with the same
+   * reason changes nothing (changed is false), with another it is refused.
+   */
+  async revoke(keyId: string, reason: string): Promise<Revocation> {
     const key = await this.#find(keyId);
     if (key.status === 'active') {
       throw new PackagerError(
@@ -186,10 +190,18 @@ export class Keyring implements JobKeys {
           'revoke it',
       );
     }
-    if (key.status === 'retired') {
-      await keyQueries.revoke(this.db, keyId, reason);
+    if (key.status === 'revoked') {
+      if (key.revocationReason === reason) return { key, changed: false };
+      throw new PackagerError(
+        'DP_KEY_STATE',
+        `${keyId} is already revoked, since ` +
+          `${key.revokedAt?.toISOString() ?? 'an unknown date'}, for ` +
+          `"${key.revocationReason ?? ''}"; revocation is final and its ` +
+          'published reason is kept',
+      );
     }
-    return this.#find(keyId);
+    await keyQueries.revoke(this.db, keyId, reason);
+    return { key: await this.#find(keyId), changed: true };
   }
 
   async #activeId(): Promise<string> {
@@ -233,6 +245,12 @@ export class Keyring implements JobKeys {
       revocationReason: null,
     };
   }
+}
+
+/** A revoked key, and whether this call revoked it. */
+export interface Revocation {
+  key: StoredKey;
+  changed: boolean;
 }
 
 export interface RotationResult {

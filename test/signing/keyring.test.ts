@@ -221,6 +221,23 @@ describe.each(BACKENDS)('the keyring on %s', (backend) => {
       expect(accepted.ok).toBe(true);
     });
 
+    it('keeps the first revocation and its reason when revoked again', async () => {
+      const keyId = before.signer.keyId;
+      const same = await keys.revoke(keyId, 'laptop stolen');
+      expect(same.changed).toBe(false);
+      await expect(keys.revoke(keyId, 'another reason')).rejects.toMatchObject({
+        code: 'DP_KEY_STATE',
+        message: expect.stringMatching(
+          /is already revoked, since .* for "laptop stolen"/,
+        ) as string,
+      });
+      const published = (await keys.trustFile()).keys.find(
+        (k) => k.keyId === keyId,
+      );
+      expect(published?.revocationReason).toBe('laptop stolen');
+      expect(published?.revokedAt).toBe(same.key.revokedAt?.toISOString());
+    });
+
     it('still verifies the new key after the old one was revoked', async () => {
       const report = await verifyWith(newBundle, {
         trust: await keys.trustFile(),

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { PackagerError, toInstant, toWindow } from '../../domain/index.js';
@@ -56,13 +56,18 @@ function generateCommand(io: CliIo): Command {
         'write a cosign-compatible encrypted ECDSA P-256 key pair ' +
           '(cosign.key, cosign.pub)',
       )
-      .option('--out-dir <dir>', 'where to write the two files', '.'),
+      .option(
+        '--out-dir <dir>',
+        'where to write the two files; created (mode 0700) if missing',
+        '.',
+      ),
   ).action(async (flags: PasswordFlags & { outDir: string }) => {
-    const password = await passwordOf(toSource(flags));
+    const password = await passwordOf(toSource(flags), process.env, 'new-key');
     const { privateKey } = generateKeyPairSync('ec', {
       namedCurve: 'prime256v1',
     });
     const signer = toSigner(privateKey);
+    await makeOutDir(flags.outDir);
     const keyPath = path.join(flags.outDir, 'cosign.key');
     const pubPath = path.join(flags.outDir, 'cosign.pub');
     await writeNew(keyPath, encryptCosignKey(privateKey, password), 0o600);
@@ -180,10 +185,15 @@ function revokeCommand(io: CliIo): Command {
     if (flags.reason.trim() === '') {
       throw new PackagerError('DP_REQUEST_INVALID', '--reason is empty');
     }
-    const key = await withRuntime(flags, async (rt) =>
+    const { key, changed } = await withRuntime(flags, async (rt) =>
       rt.keys.revoke(await resolveKeyId(rt.keys, id), flags.reason),
     );
-    io.out(`${key.keyId} is revoked as of ${iso(key.revokedAt)}\n`);
+    io.out(
+      changed
+        ? `${key.keyId} is revoked as of ${iso(key.revokedAt)}\n`
+        : `${key.keyId} was already revoked on ${iso(key.revokedAt)}, ` +
+            `for the same reason; nothing changed\n`,
+    );
   });
 }
 
@@ -231,6 +241,19 @@ function toSource(flags: PasswordFlags): PasswordSource {
     ...(flags.passwordEnv !== undefined && { env: flags.passwordEnv }),
     ...(flags.passwordFile !== undefined && { file: flags.passwordFile }),
   };
+}
+
+/** Like `mkdir -p`; a folder made for a private key is the owner's only. */
+async function makeOutDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw new PackagerError(
+      'DP_REQUEST_INVALID',
+      `cannot create the folder ${dir}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
 }
 
 async function writeNew(file: string, text: string, mode: number) {
