@@ -39,10 +39,24 @@ function keyLines(report: VerifyReport): string[] {
   if (report.keySource === 'trusted') {
     return [`Signing key: ${report.keyId} (from the trusted keys file).`];
   }
+  if (statusOf(report, 'key-trusted') === 'failed') {
+    // Trusted keys were given and none of them signed: the bundled key
+    // only served to check integrity, and the advice below would repeat
+    // what the caller already did.
+    return [
+      `Signing key: ${report.keyId}, read from the bundle's own cosign.pub`,
+      'because it is not one of the trusted keys: nothing in this bundle',
+      'can be attributed to your provider.',
+    ];
+  }
   return [
     `Signing key: ${report.keyId}, read from the bundle's own cosign.pub.`,
     'A key inside the bundle proves integrity, not who signed it: compare',
     'this key id with the fingerprint your provider published, or verify',
     'again with --key or --trusted-keys from your provider.',
   ];
+}
+
+function statusOf(report: VerifyReport, name: Check['name']) {
+  return report.checks.find((check) => check.name === name)?.status;
 }

@@ -84,6 +84,31 @@ describe('the keys and verify commands', () => {
     expect(again.err).toMatch(/^error: cannot write .*cosign\.key/);
   });
 
+  it('creates a missing --out-dir, like mkdir -p, for the owner only', async () => {
+    const out = file('new/nested/keys');
+    const result = await runCli('keys', 'generate', '--out-dir', out);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect((await stat(path.join(out, 'cosign.key'))).isFile()).toBe(true);
+    expect((await stat(path.join(out, 'cosign.pub'))).isFile()).toBe(true);
+    expect((await stat(out)).mode & 0o777).toBe(0o700);
+  });
+
+  it('asks generate for a password to choose, not an existing one', async () => {
+    delete process.env.COSIGN_PASSWORD;
+    try {
+      const out = file('no-password');
+      const result = await runCli('keys', 'generate', '--out-dir', out);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(
+        /^error: the new key is encrypted with a password you choose: set COSIGN_PASSWORD to it/,
+      );
+      await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      process.env.COSIGN_PASSWORD = 'operator password';
+    }
+  });
+
   it('imports it as the active key, retiring the embedded one', async () => {
     const result = await runCli('keys', 'import', file('cosign.key'));
     expect(result.out).toMatch(
@@ -154,9 +179,23 @@ describe('the keys and verify commands', () => {
     ).toBe('failed');
   });
 
-  it('rotates, then revokes the retired key: its bundle fails', async () => {
+  let second: string;
+
+  it('verifies a bundle of the new key through the chain from the old one', async () => {
     const rotated = await runCli('keys', 'rotate');
     expect(rotated.out).toContain(`${generatedId} is retired`);
+    second = await exportTo(file('second.zip'));
+    const { code } = await verifyJson(
+      second,
+      '--key',
+      file('cosign.pub'),
+      '--trusted-keys',
+      await trustFile('trust-now.json'),
+    );
+    expect(code).toBe(0);
+  });
+
+  it('revokes the retired key: its bundle fails', async () => {
     const revoked = await runCli(
       'keys',
       'revoke',
@@ -181,16 +220,65 @@ describe('the keys and verify commands', () => {
     expect(allowed.code).toBe(0);
   });
 
-  it('verifies a bundle of the new key through the chain from the old one', async () => {
-    const second = await exportTo(file('second.zip'));
-    const { code } = await verifyJson(
+  it('stops the chain from the old key once it is revoked', async () => {
+    const { code, report } = await verifyJson(
       second,
       '--key',
       file('cosign.pub'),
       '--trusted-keys',
-      await trustFile('trust-now.json'),
+      file('trust-revoked.json'),
     );
-    expect(code).toBe(0);
+    expect(code).toBe(3);
+    expect(report.checks.find((c) => c.name === 'rotation-chain')).toEqual(
+      expect.objectContaining({ status: 'failed' }),
+    );
+  });
+
+  it('says a key is already revoked, and keeps its first reason', async () => {
+    const again = await runCli(
+      'keys',
+      'revoke',
+      generatedId,
+      '--reason',
+      'key file leaked',
+    );
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(
+      new RegExp(`^${generatedId} was already revoked on .*nothing changed`),
+    );
+    const other = await runCli(
+      'keys',
+      'revoke',
+      generatedId,
+      '--reason',
+      'a different story',
+    );
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(
+      /is already revoked, since .* for "key file leaked"; revocation is final/,
+    );
+    const listed = await runCli('keys', 'list', '--json');
+    expect(listed.out).toContain('"revocationReason": "key file leaked"');
+    expect(listed.out).not.toContain('a different story');
+  });
+
+  it('does not tell a caller whose key list trusts no key to pass one', async () => {
+    const empty = JSON.parse(
+      await readFile(file('trust-now.json'), 'utf8'),
+    ) as { keys: unknown[]; rotations: unknown[] };
+    empty.keys = [];
+    empty.rotations = [];
+    await writeFile(file('trust-empty.json'), JSON.stringify(empty));
+    const result = await runCli(
+      'verify',
+      first,
+      '--trusted-keys',
+      file('trust-empty.json'),
+    );
+    expect(result.code).toBe(3);
+    expect(result.out).toContain('FAIL key-trusted');
+    expect(result.out).toContain('it is not one of the trusted keys');
+    expect(result.out).not.toContain('again with --key or --trusted-keys');
   });
 
   describe('when given bad input', () => {
@@ -221,6 +309,58 @@ describe('the keys and verify commands', () => {
         /cannot read the key file/,
       ],
       [
+        'a key file that is a device',
+        () => ['keys', 'import', '/dev/zero'],
+        /^error: cannot read the key file \/dev\/zero: it is not a regular file\n$/,
+      ],
+      [
+        'a key file far larger than any key',
+        () => ['keys', 'import', file('huge.key')],
+        /cannot read the key file .*huge\.key: it is larger than 64 KiB/,
+      ],
+      [
+        'a private key given to verify as --key',
+        () => ['verify', first, '--key', file('cosign.key')],
+        /the key file .*cosign\.key holds a private key/,
+      ],
+      [
+        'a text file given to verify as --key',
+        () => ['verify', first, '--key', file('trust.json')],
+        /the key file .*trust\.json is not a PEM public key/,
+      ],
+      [
+        'a bundle that does not exist',
+        () => ['verify', file('nope.zip')],
+        /^error: no such file: .*nope\.zip\n$/,
+      ],
+      [
+        'a folder as the bundle',
+        () => ['verify', work],
+        /is a folder; give the bundle ZIP/,
+      ],
+      [
+        'an --allow-revoked that is not a key id',
+        () => [
+          'verify',
+          first,
+          '--trusted-keys',
+          file('trust.json'),
+          '--allow-revoked',
+          'nonsense',
+        ],
+        /--allow-revoked nonsense is not a key id/,
+      ],
+      [
+        'an --allow-revoked without a key list',
+        () => ['verify', first, '--allow-revoked', generatedId],
+        /--allow-revoked needs --trusted-keys/,
+      ],
+      [
+        'a signature file that is a device',
+        () => ['verify', first, '--zip-signature', '/dev/zero'],
+        /cannot read the signature file \/dev\/zero: it is larger than 64 KiB/,
+      ],
+      [
         'an import as retired without a window',
         () => ['keys', 'import', file('cosign.key'), '--retired'],
         /--retired needs --valid-from/,
@@ -230,6 +370,7 @@ describe('the keys and verify commands', () => {
     beforeAll(async () => {
       const list = await runCli('keys', 'list');
       activeId = /^(sha256:\S+)\tactive/m.exec(list.out)?.[1] ?? '';
+      await writeFile(file('huge.key'), 'A'.repeat(200 * 1024));
     });
 
     it.each(cases)(

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Command } from 'commander';
 import {
   PackagerError,
@@ -11,7 +11,7 @@ import {
   verifyBundle,
   type VerifyOptions,
 } from '../../bundle/index.js';
-import { parseTrustFile } from '../../signing/index.js';
+import { keyIdOf, parseTrustFile } from '../../signing/index.js';
 import type { CliIo } from '../io.js';
 
 interface VerifyFlags {
@@ -43,7 +43,8 @@ export function verifyCommand(
     )
     .option(
       '--allow-revoked <keyId>',
-      'accept bundles of this revoked key anyway (repeatable)',
+      'with --trusted-keys: accept bundles of this revoked key anyway ' +
+        '(sha256:<64 hex>, repeatable)',
       (value: string, list: string[]) => [...list, value],
       [],
     )
@@ -63,7 +64,9 @@ export function verifyCommand(
         '1 usage error.',
     )
     .action(async (bundle: string, flags: VerifyFlags) => {
-      const report = await verifyBundle(bundle, await toOptions(flags));
+      const options = await toOptions(flags);
+      await assertBundleFile(bundle);
+      const report = await verifyBundle(bundle, options);
       io.out(
         flags.json
           ? `${JSON.stringify(report, null, 2)}\n`
@@ -81,18 +84,93 @@ async function toOptions(flags: VerifyFlags): Promise<VerifyOptions> {
     }),
   };
   return {
-    ...(flags.key && { publicKeyPem: await readInput(flags.key, 'key') }),
+    ...(flags.key && { publicKeyPem: await readPublicKey(flags.key) }),
     ...(flags.trustedKeys && {
-      trust: parseTrustFile(await readInput(flags.trustedKeys, 'trusted keys')),
+      trust: parseTrustFile(
+        (await readInput(flags.trustedKeys, 'trusted keys')).toString('utf8'),
+      ),
     }),
     ...(flags.zipSignature && {
-      zipSignature: await readFile(flags.zipSignature).catch((cause) => {
-        throw unreadable(flags.zipSignature as string, 'signature', cause);
-      }),
+      zipSignature: await readInput(flags.zipSignature, 'signature'),
     }),
-    allowRevoked: flags.allowRevoked,
+    allowRevoked: toAllowedRevoked(flags),
     expect,
   };
+}
+
+/**
+ * The --key file must be a PEM "PUBLIC KEY": a private key or any other
+ * text is a mistake of the caller, not a bad signature in the bundle.
+ */
+async function readPublicKey(file: string): Promise<string> {
+  const text = (await readInput(file, 'key')).toString('utf8');
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) {
+    throw new PackagerError(
+      'DP_REQUEST_INVALID',
+      `the key file ${file} holds a private key: give --key the public ` +
+        'key (cosign.pub), and keep the private key out of verification',
+    );
+  }
+  if (!/-----BEGIN PUBLIC KEY-----/.test(text) || !isPublicKey(text)) {
+    throw new PackagerError(
+      'DP_REQUEST_INVALID',
+      `the key file ${file} is not a PEM public key ` +
+        '("-----BEGIN PUBLIC KEY-----", as in cosign.pub)',
+    );
+  }
+  return text;
+}
+
+function isPublicKey(pem: string): boolean {
+  try {
+    keyIdOf(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const KEY_ID = /^sha256:[0-9a-f]{64}$/;
+
+/** --allow-revoked takes full key ids, and only means something with a list. */
+function toAllowedRevoked(flags: VerifyFlags): string[] {
+  for (const keyId of flags.allowRevoked) {
+    if (!KEY_ID.test(keyId)) {
+      throw new PackagerError(
+        'DP_REQUEST_INVALID',
+        `--allow-revoked ${keyId} is not a key id: give it in full, ` +
+          'sha256: and 64 lowercase hex digits, as the key list writes it',
+      );
+    }
+  }
+  if (flags.allowRevoked.length > 0 && !flags.trustedKeys) {
+    throw new PackagerError(
+      'DP_REQUEST_INVALID',
+      '--allow-revoked needs --trusted-keys: only the key list says which ' +
+        'keys are revoked',
+    );
+  }
+  return flags.allowRevoked;
+}
+
+/** A missing bundle is a usage error, not an unreadable ZIP (exit 4). */
+async function assertBundleFile(file: string): Promise<void> {
+  const info = await stat(file).catch((cause: unknown) => {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new PackagerError(
+      'DP_REQUEST_INVALID',
+      code === 'ENOENT'
+        ? `no such file: ${file}`
+        : `cannot read the bundle ${file}: ${(cause as Error).message}`,
+      { cause },
+    );
+  });
+  if (info.isDirectory()) {
+    throw new PackagerError(
+      'DP_REQUEST_INVALID',
+      `${file} is a folder; give the bundle ZIP`,
+    );
+  }
 }
 
 function toExpectedWindow(text: string): TimeWindow {
@@ -106,18 +184,68 @@ function toExpectedWindow(text: string): TimeWindow {
   return toWindow(from, to);
 }
 
-async function readInput(file: string, what: string): Promise<string> {
+// A key or a signature is a few KiB; a key list, even with hundreds of
+// keys and rotations, stays far below the larger cap.
+const INPUT_LIMITS: Readonly<Record<string, number>> = {
+  key: 64 * 1024,
+  signature: 64 * 1024,
+  'trusted keys': 16 * 1024 * 1024,
+};
+
+/**
+ * Reads an input file up to its cap. Pipes are fine (`--trusted-keys
+ * /dev/stdin`); a device such as /dev/zero is cut short and refused.
+ */
+async function readInput(file: string, what: string): Promise<Buffer> {
+  const limit = INPUT_LIMITS[what] ?? 64 * 1024;
+  let handle: FileHandle | undefined;
   try {
-    return await readFile(file, 'utf8');
+    handle = await open(file, 'r');
+    if ((await handle.stat()).isDirectory()) {
+      throw unreadable(file, what, 'it is a folder');
+    }
+    const bytes = await readUpTo(handle, limit + 1);
+    if (bytes.length > limit) {
+      throw unreadable(file, what, `it is larger than ${toSize(limit)}`);
+    }
+    return bytes;
   } catch (cause) {
-    throw unreadable(file, what, cause);
+    if (cause instanceof PackagerError) throw cause;
+    throw unreadable(file, what, (cause as Error).message, cause);
+  } finally {
+    await handle?.close();
   }
 }
 
-function unreadable(file: string, what: string, cause: unknown) {
+/** At most `limit` bytes, read a chunk at a time. */
+async function readUpTo(handle: FileHandle, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  while (length < limit) {
+    const chunk = Buffer.alloc(Math.min(64 * 1024, limit - length));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length);
+    if (bytesRead === 0) break;
+    chunks.push(chunk.subarray(0, bytesRead));
+    length += bytesRead;
+  }
+  return Buffer.concat(chunks, length);
+}
+
+function toSize(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${bytes / (1024 * 1024)} MiB`
+    : `${bytes / 1024} KiB`;
+}
+
+function unreadable(
+  file: string,
+  what: string,
+  reason: string,
+  cause?: unknown,
+) {
   return new PackagerError(
     'DP_REQUEST_INVALID',
-    `cannot read the ${what} file ${file}: ${(cause as Error).message}`,
+    `cannot read the ${what} file ${file}: ${reason}`,
     { cause },
   );
 }
