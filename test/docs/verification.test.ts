@@ -1,5 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import {
+  chmod,
+  cp,
+  mkdir,
+  mkdtemp,
+  readFile,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -31,6 +39,8 @@ function onPath(command: string): boolean {
 }
 
 const HAS_COSIGN = onPath('cosign');
+// What a fingerprint pipeline prints when its key file is missing.
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 describe('docs/verification.md, run word for word', () => {
   let api: TestServer;
@@ -40,12 +50,21 @@ describe('docs/verification.md, run word for word', () => {
   let job: { jobId: string; bundle: { sha512: string; keyId: string } };
   let blocks: string[];
 
-  /** Runs one documented block in the download folder, as a customer. */
-  async function runBlock(block: string, cwd = path.join(dir, 'download')) {
+  /**
+   * Runs one documented block in the download folder, as a customer. With
+   * `strict: false` it runs as pasted into a shell, without `sh -e`.
+   */
+  async function runBlock(
+    block: string,
+    cwd = path.join(dir, 'download'),
+    options: { strict?: boolean; extraEnv?: NodeJS.ProcessEnv } = {},
+  ) {
+    const { strict = true, extraEnv = {} } = options;
+    const args = strict ? ['-e', '-c', block] : ['-c', block];
     try {
-      const { stdout, stderr } = await run('sh', ['-e', '-c', block], {
+      const { stdout, stderr } = await run('sh', args, {
         cwd,
-        env,
+        env: { ...env, ...extraEnv },
       });
       return { code: 0, output: stdout + stderr };
     } catch (error) {
@@ -81,6 +100,8 @@ describe('docs/verification.md, run word for word', () => {
       DP_URL: api.server.url,
       DP_TOKEN: api.tokens.acme,
       JOB_ID: job.jobId,
+      // Published out of band; the API's job record stands in for it.
+      PINNED_FINGERPRINT: job.bundle.keyId,
     };
   });
   afterAll(async () => {
@@ -123,18 +144,50 @@ describe('docs/verification.md, run word for word', () => {
     ) as TrustFile;
     const active = trust.keys.find((k) => k.status === 'active');
     expect(active?.keyId).toBe(job.bundle.keyId);
-    // The customer keeps the provider's key as cosign.pub (step 1).
-    await writeFile(
-      path.join(dir, 'download/cosign.pub'),
-      active?.publicKeyPem ?? '',
-    );
   });
 
-  it('1: prints the fingerprint the provider publishes', async () => {
+  it('1: takes the key out of the bundle and matches it to the pin', async () => {
     const [block] = blockWith('openssl pkey')();
+    const download = path.join(dir, 'download');
     const { code, output } = await runBlock(block!);
+    expect(output.trim()).toBe('cosign.pub.der: OK');
     expect(code).toBe(0);
-    expect(output.trim().split('= ')[1]).toBe(job.bundle.keyId.slice(7));
+    const der = await readFile(path.join(download, 'cosign.pub.der'));
+    const hex = createHash('sha256').update(der).digest('hex');
+    expect(`sha256:${hex}`).toBe(job.bundle.keyId);
+  });
+
+  it('1: accepts the pin as bare hex too', async () => {
+    const [block] = blockWith('openssl pkey')();
+    const extraEnv = { PINNED_FINGERPRINT: job.bundle.keyId.slice(7) };
+    const { code, output } = await runBlock(block!, undefined, { extraEnv });
+    expect(output.trim()).toBe('cosign.pub.der: OK');
+    expect(code).toBe(0);
+  });
+
+  describe('1: fails, printing no fingerprint, when pasted without sh -e', () => {
+    const failures: [string, NodeJS.ProcessEnv, boolean][] = [
+      ['another pinned key', { PINNED_FINGERPRINT: 'ab'.repeat(32) }, true],
+      ['an empty pin', { PINNED_FINGERPRINT: '' }, true],
+      ['no bundle, only a stale cosign.pub', {}, false],
+    ];
+    it.each(failures)('for %s', async (_name, extraEnv, withBundle) => {
+      const [block] = blockWith('openssl pkey')();
+      const elsewhere = await mkdtemp(path.join(dir, 'step1-'));
+      const download = path.join(dir, 'download');
+      const keep = withBundle ? ['bundle.zip'] : ['cosign.pub'];
+      for (const name of keep) {
+        await cp(path.join(download, name), path.join(elsewhere, name));
+      }
+      const { code, output } = await runBlock(block!, elsewhere, {
+        strict: false,
+        extraEnv,
+      });
+      expect(code).not.toBe(0);
+      expect(output).not.toMatch(/: OK$/m);
+      expect(output).not.toMatch(/[0-9a-f]{64}/);
+      expect(output).not.toContain(EMPTY_SHA256.slice(0, 16));
+    });
   });
 
   it('2a: openssl verifies the whole-ZIP signature', async () => {
