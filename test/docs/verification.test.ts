@@ -6,6 +6,7 @@ import {
   mkdir,
   mkdtemp,
   readFile,
+  readdir,
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
@@ -187,6 +188,8 @@ describe('docs/verification.md, run word for word', () => {
       expect(output).not.toMatch(/: OK$/m);
       expect(output).not.toMatch(/[0-9a-f]{64}/);
       expect(output).not.toContain(EMPTY_SHA256.slice(0, 16));
+      const left = await readdir(elsewhere);
+      expect(left).not.toContain('cosign.pub');
     });
   });
 
