@@ -129,14 +129,19 @@ export const keyQueries = {
     );
   },
 
-  async revoke(db: Queryable, keyId: string, reason: string): Promise<Date> {
+  /** Revokes a retired key; null when it was no longer retired. */
+  async revoke(
+    db: Queryable,
+    keyId: string,
+    reason: string,
+  ): Promise<Date | null> {
     const { rows } = await db.query<{ revoked_at: Date }>(
       `UPDATE signing_keys SET status = 'revoked',
          revoked_at = clock_timestamp(), revocation_reason = $2
-       WHERE key_id = $1 RETURNING revoked_at`,
+       WHERE key_id = $1 AND status = 'retired' RETURNING revoked_at`,
       [keyId, reason],
     );
-    return rows[0]?.revoked_at ?? new Date();
+    return rows[0]?.revoked_at ?? null;
   },
 
   async insertRotation(db: Queryable, rotation: StoredRotation) {

@@ -200,7 +200,11 @@ export class Keyring implements JobKeys {
           'published reason is kept',
       );
     }
-    await keyQueries.revoke(this.db, keyId, reason);
+    // Only a retired key is revoked: a revocation that raced this one
+    // keeps its own reason, and this one says so.
+    if (!(await keyQueries.revoke(this.db, keyId, reason))) {
+      return this.revoke(keyId, reason);
+    }
     return { key: await this.#find(keyId), changed: true };
   }
 

@@ -157,9 +157,10 @@ describe('the command line', () => {
       expect(result.code).toBe(4);
     });
 
-    it('answers verify of a missing file with exit 4', async () => {
+    it('answers verify of a missing file with a usage error, exit 1', async () => {
       const result = await runCli('verify', path.join(work, 'missing.zip'));
-      expect(result.code).toBe(4);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/no such file/);
     });
   });
 
