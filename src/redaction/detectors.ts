@@ -67,7 +67,7 @@ const DETECTORS: readonly Detector[] = [
     // Candidates only: hex groups and colons (an IPv4 tail allowed), with
     // an optional zone; node:net decides what is an address.
     pattern:
-      /(?<![\w:.%])((?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:%[\w.-]+)?)(?![\w:])/g,
+      /(?<![\w:.%])((?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?:%[\w.-]+)?)(?![\w:]|\.\d)/g,
     accept: isIPv6Candidate,
   },
   {
@@ -77,8 +77,9 @@ const DETECTORS: readonly Detector[] = [
       'g',
     ),
     accept: isIPv4,
-    // "version 1.2.3.4", "ver=1.2.3.4": a dotted version, not an address.
-    notAfter: /(?:\bversion|\bver|\brelease|\brev)[\s:=]*$/i,
+    // "version 1.2.3.4", "ver=1.2.3.4", "tools/1.6.12.2" (a product token
+    // of a user agent): a dotted version, not an address.
+    notAfter: /(?:\bversion|\bver|\brelease|\brev)[\s:=]*$|(?:^|[\s(])[A-Za-z][\w.-]*\/$/i,
     numeric: true,
   },
   {
