@@ -54,7 +54,7 @@ const DETECTORS: readonly Detector[] = [
     // fields of these names are the field rules' business.
     name: 'secret-assignment',
     pattern:
-      /\b(?:[A-Za-z0-9]+[_-])*(?:password|passwd|secret|secret[_-]access[_-]key|access[_-]?key(?:[_-]id)?|api[_-]?key|private[_-]key|token)[ \t]*[=:][ \t]*([^\s"'&,;]+)/gi,
+      /\b(?:[A-Za-z0-9]+[_-])*(?:password|passwd|passphrase|secret|secret[_-]access[_-]key|access[_-]?key(?:[_-]id)?|api[_-]?key|private[_-]key|token)[ \t]*[=:][ \t]*([^\s"'&,;]+)/gi,
     accept: (value) => !value.startsWith('[') && value.length > 0,
   },
   {
@@ -79,7 +79,8 @@ const DETECTORS: readonly Detector[] = [
     accept: isIPv4,
     // "version 1.2.3.4", "ver=1.2.3.4", "tools/1.6.12.2" (a product token
     // of a user agent): a dotted version, not an address.
-    notAfter: /(?:\bversion|\bver|\brelease|\brev)[\s:=]*$|(?:^|[\s(])[A-Za-z][\w.-]*\/$/i,
+    notAfter:
+      /(?:\bversion|\bver|\brelease|\brev)[\s:=]*$|(?:^|[\s(])[A-Za-z][\w.-]*\/$/i,
     numeric: true,
   },
   {

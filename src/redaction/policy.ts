@@ -60,7 +60,7 @@ export const DEFAULT_POLICY: RedactionPolicy = policySchema.parse({
   fields: [
     'password',
     'passwd',
-    'secret',
+    // Not `secret`: Kubernetes names a pod's secret volume that way.
     'clientSecret',
     'accessToken',
     'refreshToken',

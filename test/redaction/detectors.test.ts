@@ -106,7 +106,8 @@ describe('findAll', () => {
     });
 
     it('finds the value of a password assignment in text', () => {
-      expect(found('aws_secret_access_key = MY-KEY\nother=1')).toEqual([
+      expect(found('passphrase: x1\naws_secret_access_key = MY-KEY')).toEqual([
+        ['secret-assignment', 'x1'],
         ['secret-assignment', 'MY-KEY'],
       ]);
     });
