@@ -23,6 +23,8 @@ export interface Span {
 
 interface Detector {
   name: DetectorName;
+  /** A cheap test every candidate passes; most strings fail it at once. */
+  hint: (text: string) => boolean;
   /** Global pattern of candidates; group 1, when present, is the value. */
   pattern: RegExp;
   /** Turns down candidates that only look like the thing. */
@@ -38,32 +40,38 @@ const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const DETECTORS: readonly Detector[] = [
   {
     name: 'private-key',
+    hint: (text) => text.includes('PRIVATE KEY-----'),
     pattern:
       /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----/g,
   },
   {
     name: 'bearer-token',
+    hint: (text) => text.includes('earer'),
     pattern: /\b[Bb]earer\s+([A-Za-z0-9\-._~+/]{16,}=*)/g,
   },
   {
     name: 'aws-access-key',
+    hint: (text) => /A[SKB]IA|ACCA/.test(text),
     pattern: /(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])/g,
   },
   {
     // `password = x`, `aws_secret_access_key: x` inside free text; JSON
     // fields of these names are the field rules' business.
     name: 'secret-assignment',
+    hint: (text) => /pass|secret|key|token/i.test(text),
     pattern:
       /\b(?:[A-Za-z0-9]+[_-])*(?:password|passwd|passphrase|secret|secret[_-]access[_-]key|access[_-]?key(?:[_-]id)?|api[_-]?key|private[_-]key|token)[ \t]*[=:][ \t]*([^\s"'&,;]+)/gi,
     accept: (value) => !value.startsWith('[') && value.length > 0,
   },
   {
     name: 'email',
+    hint: (text) => text.includes('@'),
     pattern:
       /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g,
   },
   {
     name: 'ipv6',
+    hint: (text) => text.includes(':'),
     // Candidates only: hex groups and colons (an IPv4 tail allowed), with
     // an optional zone; node:net decides what is an address.
     pattern:
@@ -72,6 +80,7 @@ const DETECTORS: readonly Detector[] = [
   },
   {
     name: 'ipv4',
+    hint: (text) => text.includes('.'),
     pattern: new RegExp(
       `(?<![\\w.])(${OCTET}(?:\\.${OCTET}){3})(?![\\w.]|-[A-Za-z])`,
       'g',
@@ -85,6 +94,7 @@ const DETECTORS: readonly Detector[] = [
   },
   {
     name: 'card',
+    hint: (text) => /\d\d\d\d/.test(text),
     pattern: /(?<![\w.+-])(\d(?:[ -]?\d){12,18})(?![\w.-])/g,
     accept: isCardNumber,
     numeric: true,
@@ -93,6 +103,7 @@ const DETECTORS: readonly Detector[] = [
     // International numbers need their '+'; national ones need the usual
     // punctuation. A bare run of digits (an id, a time) is never a phone.
     name: 'phone',
+    hint: (text) => /\d\d\d/.test(text),
     pattern:
       /(?<![\w+.-])(\+[1-9][\d ().-]{6,20}\d|\(\d{3}\) ?\d{3}[-. ]\d{4}|\d{3}-\d{3}-\d{4})(?![\w-])/g,
     accept: isPhoneNumber,
@@ -120,7 +131,12 @@ export function findAll(
   for (const detector of DETECTORS) {
     if (!enabled.has(detector.name)) continue;
     if (numericOff && detector.numeric) continue;
-    for (const match of text.matchAll(detector.pattern)) {
+    if (!detector.hint(text)) continue;
+    // exec on the shared pattern, not matchAll, which copies the RegExp
+    // on every call: that copy cost more than the matching itself.
+    const { pattern } = detector;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
       const value = match[1] ?? match[0];
       if (detector.accept && !detector.accept(value)) continue;
       const start = (match.index ?? 0) + match[0].lastIndexOf(value);

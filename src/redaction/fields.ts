@@ -38,8 +38,18 @@ const QUIET = new RegExp(
   ).join('|')}|ID)$`,
 );
 
+// Field names repeat in every record: each is judged once. Bounded, so
+// records with ever-new keys cannot grow it without limit.
+const judged = new Map<string, boolean>();
+const JUDGED_MAX = 10_000;
+
 /** True for a field whose numbers are not personal data (see above). */
 export function isQuietField(key: string | undefined): boolean {
   if (key === undefined) return false;
-  return QUIET.test(key) || QUIET.test(key.toLowerCase());
+  let quiet = judged.get(key);
+  if (quiet === undefined) {
+    quiet = QUIET.test(key) || QUIET.test(key.toLowerCase());
+    if (judged.size < JUDGED_MAX) judged.set(key, quiet);
+  }
+  return quiet;
 }

@@ -36,6 +36,10 @@ export class Redactor {
   private readonly enabled: ReadonlySet<DetectorName>;
   private readonly fieldRules: FieldRule[];
   private readonly hint: RegExp | null;
+  /** Last keys of the field rules, or null when one ends in a wildcard. */
+  private readonly ruleKeys: ReadonlySet<string> | null;
+  /** Object keys seen to hold nothing; bounded (see CLEAN_KEYS_MAX). */
+  private readonly cleanKeys = new Set<string>();
   private readonly counts = new Map<string, number>();
 
   constructor(
@@ -50,6 +54,10 @@ export class Redactor {
       action: f.action,
     }));
     this.hint = fieldHint(this.fieldRules);
+    const lastKeys = this.fieldRules.map((r) => r.path.lastKey);
+    this.ruleKeys = lastKeys.includes(null)
+      ? null
+      : new Set(lastKeys as string[]);
   }
 
   /** Matches per rule since the last call, and starts counting afresh. */
@@ -103,16 +111,36 @@ export class Redactor {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(object)) {
       const path = [...keys, key];
-      const rule = this.fieldRules.find((r) => r.path.matches(path));
+      const rule = this.fieldRuleFor(path);
       const next = rule
         ? this.applyField(rule, value)
         : this.redact(value, path);
-      const newKey = this.redactString(key, keys);
+      const newKey = this.redactKey(key);
       if (next !== value || newKey !== key) changed = true;
       if (next === DROPPED || newKey === DROPPED) continue;
       out[newKey as string] = next;
     }
     return changed ? out : object;
+  }
+
+  private fieldRuleFor(path: readonly string[]): FieldRule | undefined {
+    if (this.fieldRules.length === 0) return undefined;
+    const last = (path.at(-1) as string).toLowerCase();
+    if (this.ruleKeys && !this.ruleKeys.has(last)) return undefined;
+    return this.fieldRules.find((r) => r.path.matches(path));
+  }
+
+  /**
+   * Keys are scanned without the context of their parent, so a key found
+   * clean once is clean everywhere and is not scanned again.
+   */
+  private redactKey(key: string): unknown {
+    if (this.cleanKeys.has(key)) return key;
+    const next = this.redactString(key, []);
+    if (next === key && this.cleanKeys.size < CLEAN_KEYS_MAX) {
+      this.cleanKeys.add(key);
+    }
+    return next;
   }
 
   private applyField(rule: FieldRule, value: unknown): unknown {
@@ -220,6 +248,8 @@ export class Redactor {
     this.counts.set(rule, (this.counts.get(rule) ?? 0) + 1);
   }
 }
+
+const CLEAN_KEYS_MAX = 10_000;
 
 function fieldHint(rules: readonly FieldRule[]): RegExp | null {
   if (rules.length === 0) return null;
