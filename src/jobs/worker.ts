@@ -20,6 +20,7 @@ import {
   dlpRulesOf,
   dlpTargetsOf,
   scanBundle,
+  toDlpError,
   type RedactionPolicies,
 } from '../redaction/index.js';
 import type { JobKeys } from '../signing/index.js';
@@ -436,7 +437,6 @@ export class ExportWorker {
     for (const hit of hits) {
       metrics.dlpHitsTotal.inc({ detector: hit.detector }, hit.count);
     }
-    const found = hits.map((h) => `${h.count} ${h.detector} in ${h.path}`);
     let where = 'the bundle was deleted';
     if (this.settings.dlpAction === 'quarantine') {
       const key = quarantineKeyOf(job.tenantId, job.id);
@@ -444,12 +444,7 @@ export class ExportWorker {
       where = `the bundle is kept in quarantine at ${key}`;
     }
     log.error({ event: 'job.dlp-hit', hits }, 'DLP scan found data');
-    throw new PackagerError(
-      'DP_DLP_HIT',
-      `the DLP scan found ${found.join(', ')} that policy ` +
-        `${outcome.policy.name} should have removed; ${where}`,
-      { details: { hits } },
-    );
+    throw toDlpError(hits, outcome.policy.name, where);
   }
 
   /**

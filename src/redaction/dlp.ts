@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import yauzl, { type ZipFile } from 'yauzl';
+import { PackagerError } from '../domain/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { Redactor, type RedactorRules } from './redactor.js';
 import { detectorsOf, type RedactionPolicy } from './policy.js';
@@ -59,10 +61,46 @@ export async function scanBundle(
   targets: readonly DlpTarget[],
   rules: RedactorRules,
 ): Promise<DlpHit[]> {
+  return scanZip(await openStoredZip(objects, key), targets, rules);
+}
+
+/** The same scan of a bundle in a local file (the CLI's export). */
+export async function scanBundleFile(
+  file: string,
+  targets: readonly DlpTarget[],
+  rules: RedactorRules,
+): Promise<DlpHit[]> {
+  const zip = await yauzl.openPromise(file, {
+    lazyEntries: true,
+    autoClose: false,
+    validateEntrySizes: true,
+  });
+  return scanZip(zip, targets, rules);
+}
+
+/** The error of a bundle the scan refused: counts per file, no values. */
+export function toDlpError(
+  hits: readonly DlpHit[],
+  policy: string,
+  outcome: string,
+): PackagerError {
+  const found = hits.map((h) => `${h.count} ${h.detector} in ${h.path}`);
+  return new PackagerError(
+    'DP_DLP_HIT',
+    `the DLP scan found ${found.join(', ')} that policy ${policy} ` +
+      `should have removed; ${outcome}`,
+    { details: { hits } },
+  );
+}
+
+async function scanZip(
+  zip: ZipFile,
+  targets: readonly DlpTarget[],
+  rules: RedactorRules,
+): Promise<DlpHit[]> {
   const wanted = new Map(targets.map((t) => [t.path, t]));
   const scanner = new Redactor(rules, randomBytes(32));
   const hits: DlpHit[] = [];
-  const zip = await openStoredZip(objects, key);
   try {
     for await (const { entry, open } of zipEntries(zip)) {
       const target = wanted.get(entry.fileName);

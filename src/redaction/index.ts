@@ -19,6 +19,8 @@ export {
   dlpRulesOf,
   dlpTargetsOf,
   scanBundle,
+  scanBundleFile,
+  toDlpError,
   type DlpHit,
   type DlpTarget,
 } from './dlp.js';
