@@ -14,6 +14,7 @@ import {
   toSummary,
   type Manifest,
   type ManifestFile,
+  type ManifestRedaction,
 } from './manifest.js';
 import { EntryNamer } from './names.js';
 import { toReadme } from './readme.js';
@@ -40,10 +41,11 @@ export async function assembleBundle(
     ...(zipSignature && { onOutput: (chunk) => zipSignature.update(chunk) }),
   });
   try {
-    const files = await writeEvidence(writer, options);
+    const redactions: ManifestRedaction[] = [];
+    const files = await writeEvidence(writer, options, redactions);
 
     options.onStage?.('assemble');
-    const manifest = toManifest(options, files);
+    const manifest = toManifest(options, files, redactions);
     const indexed: IndexLine[] = files.map(({ path, sha512 }) => ({
       path,
       sha512,
@@ -74,6 +76,7 @@ export async function assembleBundle(
 async function writeEvidence(
   writer: ZipWriter,
   options: AssembleOptions,
+  redactions: ManifestRedaction[],
 ): Promise<ManifestFile[]> {
   const namer = new EntryNamer();
   const meter = new ProgressMeter(options.onProgress);
@@ -85,6 +88,10 @@ async function writeEvidence(
       meter.addBytes(bytes),
     );
     files.push(toManifestFile(source, path, written, source.items()));
+    for (const { rule, count } of source.redactions?.() ?? []) {
+      const policy = options.redactionPolicy ?? 'none';
+      redactions.push({ path, policy, rule, count });
+    }
     meter.addEntry();
   }
   return files;
@@ -109,10 +116,15 @@ function toManifestFile(
     metadata: source.metadata,
     ...(source.jurisdictions && { jurisdictions: source.jurisdictions }),
     ...(source.policyVersions && { policyVersions: source.policyVersions }),
+    ...(source.redacted?.() && { redacted: true as const }),
   };
 }
 
-function toManifest(options: AssembleOptions, files: ManifestFile[]): Manifest {
+function toManifest(
+  options: AssembleOptions,
+  files: ManifestFile[],
+  redactions: ManifestRedaction[],
+): Manifest {
   const summary = toSummary(options.artifacts, files, options.outcomes?.());
   return {
     manifestVersion: MANIFEST_VERSION,
@@ -143,7 +155,7 @@ function toManifest(options: AssembleOptions, files: ManifestFile[]): Manifest {
     files,
     summary,
     missing: toMissing(summary),
-    redactions: [],
+    redactions,
     warnings: [...options.warnings],
     proofs: { version: 1, entries: [] },
   };

@@ -24,6 +24,8 @@ export interface ManifestFile {
   metadata: Record<string, unknown>;
   jurisdictions?: string[];
   policyVersions?: string[];
+  /** Set when redaction changed a document's stored bytes. */
+  redacted?: true;
 }
 
 export interface KindSummary {
@@ -48,10 +50,12 @@ export interface MissingKind {
   reason: string;
 }
 
-/** A value the redaction stage changed; none are written yet. */
+/** How many values one rule of the policy redacted in one file. */
 export interface ManifestRedaction {
   path: string;
   policy: string;
+  /** A detector name, or `field:<path>` for a field rule. */
+  rule: string;
   count: number;
 }
 

@@ -21,6 +21,10 @@ export interface BundleSource {
   content(): EntryContent;
   /** Records or documents in the file; called after content() is consumed. */
   items(): number;
+  /** Values redacted in the file, per rule; after content() is consumed. */
+  redactions?(): { rule: string; count: number }[];
+  /** True when redaction changed a document's stored bytes. */
+  redacted?(): boolean;
 }
 
 export interface AssembleProgress {
@@ -49,6 +53,8 @@ export interface AssembleOptions {
   /** When the job took its key (manifest signing.signedAt); default now. */
   signedAt?: Date;
   generator: { name: string; version: string };
+  /** The redaction policy the evidence went through, named in redactions. */
+  redactionPolicy?: string;
   /** 'deflate' (the default) or 'store'. */
   compression?: 'store' | 'deflate';
   /** ZIP64 records for every entry; yazl adds them by itself when needed. */

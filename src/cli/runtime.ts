@@ -2,6 +2,10 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { migrate, openDatabase, type Database } from '../db/index.js';
 import { EvidenceStore } from '../evidence/index.js';
+import {
+  policiesFromFile,
+  type RedactionPolicies,
+} from '../redaction/index.js';
 import { Keyring, loadOrCreateEmbeddedSigner } from '../signing/index.js';
 import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
@@ -16,6 +20,8 @@ export interface Runtime {
   /** The signing keys; jobs take theirs with keys.signerForJob(). */
   keys: Keyring;
   metrics: Metrics;
+  /** Each tenant's redaction policy (DP_REDACTION_POLICY_FILE). */
+  policies: RedactionPolicies;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,7 @@ export async function openRuntime(
       objects: new LocalObjectStore(path.join(config.dataDir, 'objects')),
       keys,
       metrics: new Metrics(),
+      policies: policiesFromFile(config.redactionPolicyFile),
       close: () => db.close(),
     };
   } catch (error) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PackagerError } from '../domain/index.js';
 import { Failpoints } from '../jobs/failpoints.js';
+import { policiesFromFile } from '../redaction/index.js';
 
 const tokenSchema = z.object({
   token: z.string().min(16, 'tokens must be at least 16 characters'),
@@ -27,6 +28,7 @@ const jobsSchema = z.object({
   maxActivePerTenant: count(1, 10_000).default(5),
   bundleWarnBytes: count(1, Number.MAX_SAFE_INTEGER).default(5_000_000_000),
   bundleMaxBytes: count(1, Number.MAX_SAFE_INTEGER).default(50_000_000_000),
+  dlpAction: z.enum(['fail', 'quarantine']).default('fail'),
   failpoints: z
     .string()
     .default('')
@@ -55,6 +57,7 @@ const JOB_ENV: Record<keyof JobSettings, string> = {
   maxActivePerTenant: 'DP_MAX_ACTIVE_JOBS_PER_TENANT',
   bundleWarnBytes: 'DP_BUNDLE_WARN_BYTES',
   bundleMaxBytes: 'DP_BUNDLE_MAX_BYTES',
+  dlpAction: 'DP_DLP_ACTION',
   failpoints: 'DP_FAILPOINTS',
 };
 
@@ -68,6 +71,7 @@ const ENV_NAMES: Record<string, string> = {
   metricsPort: 'DP_METRICS_PORT',
   databaseUrl: 'DATABASE_URL',
   databaseSchema: 'DP_DATABASE_SCHEMA',
+  redactionPolicyFile: 'DP_REDACTION_POLICY_FILE',
 };
 
 const configSchema = z.object({
@@ -87,6 +91,17 @@ const configSchema = z.object({
   seedDemo: z.boolean(),
   signingKeyPassword: z.string().optional(),
   apiTokens: z.array(tokenSchema),
+  redactionPolicyFile: z
+    .string()
+    .min(1)
+    .optional()
+    .superRefine((file, ctx) => {
+      try {
+        policiesFromFile(file);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
   jobs: jobsSchema,
 });
 
@@ -120,6 +135,7 @@ export function loadConfig(
     seedDemo: toBoolean(env.DP_SEED_DEMO),
     signingKeyPassword: env.DP_SIGNING_KEY_PASSWORD,
     apiTokens: env.DP_API_TOKENS ? parseTokens(env.DP_API_TOKENS) : undefined,
+    redactionPolicyFile: env.DP_REDACTION_POLICY_FILE || undefined,
   });
   const jobsFromEnv = stripUndefined(
     Object.fromEntries(

@@ -104,6 +104,10 @@ export const ERROR_CATALOG = Object.freeze({
     status: 500,
     title: 'The bundle grew past the maximum size',
   },
+  DP_DLP_HIT: {
+    status: 500,
+    title: 'The DLP scan found personal data in the finished bundle',
+  },
   DP_INTERNAL: { status: 500, title: 'Internal error' },
 });
 

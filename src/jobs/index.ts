@@ -6,6 +6,7 @@ export {
   ExportWorker,
   bundleKeyOf,
   stagingPrefixOf,
+  quarantineKeyOf,
   type WorkerDeps,
   type WorkerSettings,
 } from './worker.js';

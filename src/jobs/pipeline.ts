@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { assembleBundle, type AssembleResult } from '../bundle/index.js';
@@ -10,6 +11,13 @@ import type {
   TimeWindow,
 } from '../domain/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
+import {
+  DEFAULT_POLICY,
+  Redactor,
+  rulesOf,
+  type RedactionPolicies,
+  type RedactionPolicy,
+} from '../redaction/index.js';
 import type { Signer } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Failpoints } from './failpoints.js';
@@ -29,6 +37,8 @@ export interface ExportDeps {
   signer: Signer;
   /** When the job took its key (see Keyring.signerForJob). */
   signedAt?: Date;
+  /** Each tenant's redaction policy; DEFAULT_POLICY when absent. */
+  policies?: RedactionPolicies;
 }
 
 export interface ExportControl {
@@ -43,6 +53,8 @@ export interface ExportControl {
     failure: Failure,
     delayMs: number,
   ) => void;
+  /** The key of pseudonyms; a fresh random one per bundle by default. */
+  pseudonymKey?: Uint8Array;
 }
 
 export interface ExportOutcome {
@@ -52,6 +64,8 @@ export interface ExportOutcome {
   /** True when a requested kind was omitted: the bundle is partial. */
   partial: boolean;
   warnings: string[];
+  /** The redaction policy applied, which the DLP scan checks against. */
+  policy: RedactionPolicy;
 }
 
 const GENERATOR = readGenerator();
@@ -72,6 +86,9 @@ export async function runExport(
   let stage: JobStage = 'fetch';
   let kind: ArtifactKind | null = null;
   let bytesWritten = 0;
+  const policy = deps.policies?.forTenant(tenant.id) ?? DEFAULT_POLICY;
+  // One key per bundle: pseudonyms match within it, never across bundles.
+  const key = control.pseudonymKey ?? randomBytes(32);
   const sources = new EvidenceSources({
     store: deps.store,
     objects: deps.objects,
@@ -90,6 +107,10 @@ export async function runExport(
       report();
     },
     onRetry: control.onSourceRetry,
+    redaction: {
+      redactor: new Redactor(rulesOf(policy), key),
+      documents: new Set(policy.documents),
+    },
   });
   const report = () =>
     control.onProgress?.({
@@ -120,6 +141,7 @@ export async function runExport(
     signer: deps.signer,
     ...(deps.signedAt && { signedAt: deps.signedAt }),
     generator: GENERATOR,
+    redactionPolicy: policy.name,
     onProgress: (p) => {
       bytesWritten = p.bytesWritten;
       report();
@@ -135,6 +157,7 @@ export async function runExport(
     kinds: sources.outcomes,
     partial: sources.omitted().length > 0,
     warnings,
+    policy,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type TimeWindow,
 } from '../domain/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
+import { DROPPED, type Redactor } from '../redaction/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff.js';
 import { classifyFailure, type Failure } from './failures.js';
@@ -42,6 +43,8 @@ export interface SourceOptions {
   onEvidenceWritten?: () => void;
   /** A source failed for a transient reason and will be tried again. */
   onRetry?: (kind: ArtifactKind, failure: Failure, delayMs: number) => void;
+  /** Redacts audit events, and the documents of the kinds named. */
+  redaction?: { redactor: Redactor; documents: ReadonlySet<ArtifactKind> };
 }
 
 /**
@@ -175,6 +178,7 @@ export class EvidenceSources {
   private auditSource(): BundleSource {
     const outcome = this.outcomes['audit-events'] as KindOutcome;
     const { store, tenantId, window, signal } = this.options;
+    const redactor = this.options.redaction?.redactor;
     const content = async function* (this: EvidenceSources) {
       // Lines are gathered into chunks: a million tiny writes through the
       // hash, deflate and ZIP streams cost far more than the bytes.
@@ -185,7 +189,7 @@ export class EvidenceSources {
         loadPage: (page) => this.withRetries('audit-events', page),
       });
       for await (const event of events) {
-        const line = toAuditLine(event) + '\n';
+        const line = toAuditLine(event, redactor) + '\n';
         chunk.push(line);
         length += line.length;
         outcome.exported += 1;
@@ -213,10 +217,23 @@ export class EvidenceSources {
       metadata: { sortedBy: ['time', 'id', 'source.format'] },
       content: () => content.call(this),
       items: () => outcome.exported,
+      redactions: () => countsOf(redactor),
     };
   }
 
   private documentSource(doc: EvidenceDocument): BundleSource {
+    const redactor = this.options.redaction?.documents.has(doc.kind)
+      ? this.options.redaction.redactor
+      : undefined;
+    let redacted = false;
+    const content = redactor
+      ? async function* (this: EvidenceSources) {
+          const text = await readAll(this.checkedContent(doc));
+          const next = redactor.redact(text);
+          redacted = next !== text;
+          yield Buffer.from(next === DROPPED ? '' : (next as string), 'utf8');
+        }
+      : () => this.checkedContent(doc);
     return {
       kind: doc.kind,
       preferredName: doc.fileName,
@@ -225,8 +242,10 @@ export class EvidenceSources {
       mediaType: doc.mediaType,
       eventTime: doc.eventTime,
       metadata: { ...doc.metadata, eventTimeSource: doc.eventTimeSource },
-      content: () => this.checkedContent(doc),
+      content: () => content.call(this),
       items: () => 1,
+      redactions: () => countsOf(redactor),
+      redacted: () => redacted,
     };
   }
 
@@ -275,8 +294,8 @@ const JSON_AUDIT_FORMATS: ReadonlySet<string> = new Set([
  * million records; a multi-line one is re-serialised (deterministically);
  * anything else goes in as a string.
  */
-export function toAuditLine(event: AuditEvent): string {
-  const head = JSON.stringify({
+export function toAuditLine(event: AuditEvent, redactor?: Redactor): string {
+  const fields = {
     time: event.eventTime.toISOString(),
     id: event.id,
     actor: event.actor,
@@ -284,12 +303,27 @@ export function toAuditLine(event: AuditEvent): string {
     resource: event.resource,
     outcome: event.outcome,
     source: { format: event.sourceFormat, file: event.sourceName },
-  });
-  return `${head.slice(0, -1)},"record":${recordJson(event)}}`;
+  };
+  const head = JSON.stringify(redactor ? redactor.redact(fields) : fields);
+  return `${head.slice(0, -1)},"record":${recordJson(event, redactor)}}`;
 }
 
-function recordJson(event: AuditEvent): string {
+/**
+ * The record, redacted when a rule matches it. Only a record that changed
+ * is re-serialised; the rest keep the fast path below, byte for byte.
+ */
+function recordJson(event: AuditEvent, redactor?: Redactor): string {
   const { original } = event;
+  if (redactor?.mayMatch(original)) {
+    let parsed: unknown = original;
+    try {
+      parsed = JSON.parse(original);
+    } catch {
+      // Not JSON (syslog, auditd): the record is redacted as text.
+    }
+    const next = redactor.redact(parsed, ['record']);
+    if (next !== parsed) return JSON.stringify(next === DROPPED ? null : next);
+  }
   if (JSON_AUDIT_FORMATS.has(event.sourceFormat) && isOneLineObject(original)) {
     return original;
   }
@@ -307,4 +341,15 @@ function isOneLineObject(text: string): boolean {
     !text.includes('\n') &&
     !text.includes('\r')
   );
+}
+
+function countsOf(redactor: Redactor | undefined) {
+  if (!redactor) return [];
+  return [...redactor.takeCounts()].map(([rule, count]) => ({ rule, count }));
+}
+
+async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts).toString('utf8');
 }

@@ -16,6 +16,13 @@ import {
   type JobProgress,
 } from '../domain/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
+import {
+  dlpRulesOf,
+  dlpTargetsOf,
+  scanBundle,
+  toDlpError,
+  type RedactionPolicies,
+} from '../redaction/index.js';
 import type { JobKeys } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
@@ -37,6 +44,8 @@ export interface WorkerDeps {
   metrics: Metrics;
   /** Injected faults; from settings.failpoints when absent. */
   faults?: Failpoints;
+  /** Each tenant's redaction policy; the default policy when absent. */
+  policies?: RedactionPolicies;
 }
 
 export type WorkerSettings = JobSettings & { concurrency: number };
@@ -57,6 +66,11 @@ class AttemptStopped extends Error {
 /** Where a job's bundle is published in the object store. */
 export function bundleKeyOf(tenantId: string, jobId: string): string {
   return `bundles/${tenantId}/${jobId}.zip`;
+}
+
+/** Where a bundle the DLP scan refused is kept, when set to quarantine. */
+export function quarantineKeyOf(tenantId: string, jobId: string): string {
+  return `quarantine/${tenantId}/${jobId}.zip`;
 }
 
 /** Where attempts of a job write their ZIP before it is published. */
@@ -224,6 +238,7 @@ export class ExportWorker {
         controller,
         (p) => (last = p),
       );
+      await this.inspect(job, staging, outcome, log);
       await this.publish(job, lease, staging, outcome, controller.signal, log);
     } catch (error) {
       await this.cleanStaging(job, staging, controller.signal);
@@ -394,6 +409,42 @@ export class ExportWorker {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * The DLP scan of the staged bundle, before anything is public: a hit
+   * fails the job for good (the same evidence would hit again), after
+   * moving the bundle to quarantine when DP_DLP_ACTION says so.
+   */
+  private async inspect(
+    job: StoredJob,
+    staging: string,
+    outcome: ExportOutcome,
+    log: Logger,
+  ): Promise<void> {
+    const { metrics, objects } = this.deps;
+    for (const r of outcome.result.manifest.redactions) {
+      metrics.redactionsTotal.inc({ rule: r.rule }, r.count);
+    }
+    const { files } = outcome.result.manifest;
+    const hits = await scanBundle(
+      objects,
+      staging,
+      dlpTargetsOf(outcome.policy, files),
+      dlpRulesOf(outcome.policy),
+    );
+    if (hits.length === 0) return;
+    for (const hit of hits) {
+      metrics.dlpHitsTotal.inc({ detector: hit.detector }, hit.count);
+    }
+    let where = 'the bundle was deleted';
+    if (this.settings.dlpAction === 'quarantine') {
+      const key = quarantineKeyOf(job.tenantId, job.id);
+      await objects.move(staging, key);
+      where = `the bundle is kept in quarantine at ${key}`;
+    }
+    log.error({ event: 'job.dlp-hit', hits }, 'DLP scan found data');
+    throw toDlpError(hits, outcome.policy.name, where);
   }
 
   /**

@@ -79,6 +79,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly redactionsTotal = new Counter({
+    name: 'dp_redactions_total',
+    help: 'Values redacted in bundles, by policy rule (a detector or field path)',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dlpHitsTotal = new Counter({
+    name: 'dp_dlp_hits_total',
+    help: 'Values the DLP scan found in finished bundles, by detector',
+    labelNames: ['detector'] as const,
+    registers: [this.registry],
+  });
+
   readonly httpDuration = new Histogram({
     name: 'dp_http_request_duration_seconds',
     help: 'HTTP request duration by route template, method and status',

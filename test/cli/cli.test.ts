@@ -240,6 +240,69 @@ describe('the command line', () => {
       (await readdir(work)).filter((f) => f.startsWith('altered')),
     ).toEqual([]);
   });
+
+  describe('when the redaction policy lets an e-mail address through', () => {
+    const julyExport = (out: string) =>
+      exportArgs('--artifacts', 'audit-events').map((a) =>
+        a.endsWith('out.zip')
+          ? out
+          : a
+              .replace('2026-01-01', '2025-07-01')
+              .replace('2026-02-01', '2025-08-01'),
+      );
+
+    beforeAll(async () => {
+      const file = path.join(work, 'with-email.jsonl');
+      const line = aKubernetesEventLine({
+        auditID: 'mail-1',
+        user: { username: 'dana@example.com' },
+        requestReceivedTimestamp: '2025-07-02T00:00:00Z',
+      });
+      await writeFile(file, `${line}\n`);
+      expect((await runCli('ingest', '--tenant', 'acme', file)).code).toBe(0);
+    });
+
+    it('exports with the default policy, the address masked', async () => {
+      const out = path.join(work, 'masked.zip');
+      const result = await runCli(...julyExport(out));
+      expect(result.err).toBe('');
+      expect(result.code).toBe(0);
+      const bytes = await readFile(out);
+      expect(bytes.includes('dana@example.com')).toBe(false);
+    });
+
+    it('fails the export on the DLP scan and leaves no file', async () => {
+      const policies = path.join(work, 'policies.json');
+      await writeFile(
+        policies,
+        JSON.stringify({
+          tenants: {
+            acme: {
+              name: 'no-email',
+              detectors: { ipv4: 'mask' },
+              dlp: { detectors: ['email', 'ipv4'] },
+            },
+          },
+        }),
+      );
+      process.env.DP_REDACTION_POLICY_FILE = policies;
+      try {
+        const out = path.join(work, 'leaky.zip');
+        const result = await runCli(...julyExport(out));
+        expect(result.code).toBe(1);
+        // Once in the record, once in the line's actor field.
+        expect(result.err).toMatch(
+          /DLP scan found 2 email in audit-events\/audit-events\.jsonl that policy no-email/,
+        );
+        expect(result.err).not.toContain('dana@example.com');
+        expect(
+          (await readdir(work)).filter((f) => f.startsWith('leaky')),
+        ).toEqual([]);
+      } finally {
+        delete process.env.DP_REDACTION_POLICY_FILE;
+      }
+    });
+  });
 });
 
 /** The smallest CycloneDX 1.6 JSON SBOM that states when it was made. */

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
+import { policiesFromFile } from '../../src/redaction/index.js';
+
+function aPolicyFile(content: unknown): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dp-policy-'));
+  const file = path.join(dir, 'policies.json');
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
 
 describe('loadConfig', () => {
   it('has job settings with documented defaults', () => {
@@ -16,6 +27,7 @@ describe('loadConfig', () => {
       maxActivePerTenant: 5,
       bundleWarnBytes: 5_000_000_000,
       bundleMaxBytes: 50_000_000_000,
+      dlpAction: 'fail',
       failpoints: '',
     });
   });
@@ -51,5 +63,42 @@ describe('loadConfig', () => {
     ).toThrow(
       /jobs\.leaseSeconds \(DP_JOB_LEASE_SECONDS\).*\n.*jobs\.maxWindowDays \(DP_MAX_WINDOW_DAYS\).*\n.*jobs\.failpoints \(DP_FAILPOINTS\): DP_FAILPOINTS: cannot read "publish\.after=explode"/,
     );
+  });
+
+  describe('redaction settings', () => {
+    it('reads DP_DLP_ACTION and refuses an unknown action by name', () => {
+      const env = { DP_DLP_ACTION: 'quarantine' };
+      expect(loadConfig({}, env).jobs.dlpAction).toBe('quarantine');
+      expect(() => loadConfig({}, { DP_DLP_ACTION: 'ignore' })).toThrow(
+        /jobs\.dlpAction \(DP_DLP_ACTION\)/,
+      );
+    });
+
+    it('refuses a policy file that does not match the format at start-up', () => {
+      const file = aPolicyFile({
+        tenants: { acme: { name: 'x', detectors: { email: 'blur' } } },
+      });
+      expect(() => loadConfig({}, { DP_REDACTION_POLICY_FILE: file })).toThrow(
+        /redactionPolicyFile \(DP_REDACTION_POLICY_FILE\).*invalid/s,
+      );
+    });
+
+    it("gives each tenant its own policy, else the file's default", () => {
+      const file = aPolicyFile({
+        default: { name: 'house', detectors: { email: 'mask' } },
+        tenants: { acme: { name: 'acme-1', detectors: { ipv4: 'drop' } } },
+      });
+      const config = loadConfig({}, { DP_REDACTION_POLICY_FILE: file });
+      const policies = policiesFromFile(config.redactionPolicyFile);
+      expect(policies.forTenant('acme').name).toBe('acme-1');
+      expect(policies.forTenant('acme').detectors).toEqual({ ipv4: 'drop' });
+      expect(policies.forTenant('globex').name).toBe('house');
+    });
+
+    it('gives every tenant the default policy without a file', () => {
+      const policies = policiesFromFile(loadConfig({}, {}).redactionPolicyFile);
+      expect(policies.forTenant('acme').name).toBe('default');
+      expect(policies.forTenant('acme').documents).toEqual([]);
+    });
   });
 });

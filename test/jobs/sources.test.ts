@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/domain/index.js';
 import { toAuditLine } from '../../src/jobs/index.js';
+import {
+  DEFAULT_POLICY,
+  Redactor,
+  rulesOf,
+} from '../../src/redaction/index.js';
 
 function anEvent(
   original: string,
@@ -42,5 +47,42 @@ describe('toAuditLine', () => {
   it('does not trust the braces of a format it did not parse as JSON', () => {
     const line = toAuditLine(anEvent('{not json}', 'syslog'));
     expect(JSON.parse(line).record).toBe('{not json}');
+  });
+});
+
+describe('toAuditLine with a redactor', () => {
+  const redactor = () =>
+    new Redactor(rulesOf(DEFAULT_POLICY), Buffer.alloc(32));
+
+  it('splices a record with nothing to redact byte for byte', () => {
+    const original = '{"kind":"Event", "n":1.50,"verb":"get"}';
+    const line = toAuditLine(anEvent(original), redactor());
+    expect(line.endsWith(`,"record":${original}}`)).toBe(true);
+  });
+
+  it('re-serialises only a record that changed', () => {
+    const original = '{"kind":"Event", "sourceIPs":["10.0.0.8"]}';
+    const line = toAuditLine(anEvent(original), redactor());
+    expect(
+      line.endsWith(
+        ',"record":{"kind":"Event","sourceIPs":' + '["[redacted:ipv4]"]}}',
+      ),
+    ).toBe(true);
+  });
+
+  it('redacts the common fields too', () => {
+    const event = { ...anEvent('{}'), actor: 'alice@example.com' };
+    const parsed = JSON.parse(toAuditLine(event, redactor())) as {
+      actor: string;
+    };
+    expect(parsed.actor).toBe('[redacted:email]');
+  });
+
+  it('redacts a text record as text', () => {
+    const original = 'sshd[3]: Accepted password for plaso from ::1 port 22';
+    const line = toAuditLine(anEvent(original, 'syslog'), redactor());
+    expect((JSON.parse(line) as { record: string }).record).toBe(
+      'sshd[3]: Accepted password for plaso from [redacted:ipv6] port 22',
+    );
   });
 });

@@ -20,6 +20,7 @@ import {
   loadOrCreateEmbeddedSigner,
   type Signer,
 } from '../../src/signing/index.js';
+import type { RedactionPolicies } from '../../src/redaction/index.js';
 import { LocalObjectStore } from '../../src/storage/index.js';
 import { Metrics, silentLogger } from '../../src/telemetry/index.js';
 import { disposeTestDatabase, openTestDatabase } from './db.js';
@@ -41,7 +42,10 @@ export interface JobHarness {
   /** A window holding all the demo evidence. */
   window: { from: Date; to: Date };
   startWorker(
-    options?: { faults?: string | Failpoints } & Partial<WorkerSettings>,
+    options?: {
+      faults?: string | Failpoints;
+      policies?: RedactionPolicies;
+    } & Partial<WorkerSettings>,
   ): Promise<ExportWorker>;
   /** Polls a job (of acme, unless told) until it reaches a status. */
   waitFor(
@@ -106,7 +110,7 @@ export async function openJobHarness(
       from: new Date(now.getTime() - 60 * 24 * 3600 * 1000),
       to: new Date(now.getTime() + 24 * 3600 * 1000),
     },
-    startWorker: async ({ faults, ...overrides } = {}) => {
+    startWorker: async ({ faults, policies, ...overrides } = {}) => {
       const worker = new ExportWorker(
         {
           db,
@@ -117,6 +121,7 @@ export async function openJobHarness(
           metrics,
           logger: silentLogger(),
           faults: typeof faults === 'string' ? new Failpoints(faults) : faults,
+          policies,
         },
         { ...settings, ...overrides },
       );

@@ -16,6 +16,12 @@ import {
   type JobProgress,
 } from '../../domain/index.js';
 import { runExport, type ExportOutcome } from '../../jobs/index.js';
+import {
+  dlpRulesOf,
+  dlpTargetsOf,
+  scanBundleFile,
+  toDlpError,
+} from '../../redaction/index.js';
 import { withRuntime } from '../context.js';
 import type { CliIo } from '../io.js';
 
@@ -72,6 +78,7 @@ export function exportCommand(io: CliIo): Command {
             runExport(deps, { tenant, window, artifacts, job }, out, {
               onProgress,
             }),
+          inspectBundle,
         );
       });
       // The whole-ZIP signature goes beside the bundle, as the API serves it.
@@ -138,6 +145,7 @@ async function writeBundle(
     out: NodeJS.WritableStream & import('node:stream').Writable,
     onProgress: (p: JobProgress) => void,
   ) => Promise<ExportOutcome>,
+  inspect: (file: string, outcome: ExportOutcome) => Promise<void>,
 ): Promise<ExportOutcome> {
   const temp = `${target}.partial-${process.pid}`;
   const file = createWriteStream(temp, { flags: 'wx' });
@@ -156,6 +164,7 @@ async function writeBundle(
       bar?.update(p.itemsDone, { stage: p.stage, bytes: p.bytesWritten });
     });
     await finished(file);
+    await inspect(temp, outcome);
     await rename(temp, target);
     return outcome;
   } catch (error) {
@@ -164,6 +173,22 @@ async function writeBundle(
     throw error;
   } finally {
     bar?.stop();
+  }
+}
+
+/** The DLP scan of the written bundle, before it takes its name. */
+async function inspectBundle(
+  file: string,
+  outcome: ExportOutcome,
+): Promise<void> {
+  const { policy, result } = outcome;
+  const hits = await scanBundleFile(
+    file,
+    dlpTargetsOf(policy, result.manifest.files),
+    dlpRulesOf(policy),
+  );
+  if (hits.length > 0) {
+    throw toDlpError(hits, policy.name, 'the bundle was not written');
   }
 }
 
