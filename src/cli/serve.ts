@@ -2,6 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type PgBoss from 'pg-boss';
 import { createApp } from '../api/index.js';
+import {
+  LinkSigner,
+  OidcVerifier,
+  loadOrCreateLinkSecret,
+} from '../auth/index.js';
 import type { ApiToken, Config } from '../config/index.js';
 import { PackagerError } from '../domain/index.js';
 import { DEMO_TENANTS, seedDemoTenants } from '../evidence/index.js';
@@ -65,7 +70,17 @@ export async function startServer(
       jobs.onEnqueued = () => started.wake();
       worker = started;
     }
-    const app = createApp({ ...runtime, config: { apiTokens: tokens }, jobs });
+    const links = new LinkSigner(
+      await loadOrCreateLinkSecret(config.dataDir, config.security.linkSecret),
+      config.security.linkTtlSeconds,
+    );
+    const app = createApp({
+      ...runtime,
+      config: { apiTokens: tokens, security: config.security },
+      jobs,
+      links,
+      oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
+    });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       http.once('listening', resolve).once('error', (error) => {

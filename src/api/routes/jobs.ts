@@ -13,21 +13,41 @@ import type {
   JobService,
   StoredJob,
 } from '../../jobs/index.js';
+import type { AuditTrail } from '../../audit/index.js';
+import type { LinkSigner } from '../../auth/index.js';
 import type { ByteRange, ObjectStore } from '../../storage/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** What the job routes need beside the job service. */
+export interface JobRouteDeps {
+  objects: ObjectStore;
+  links: LinkSigner;
+  audit: AuditTrail;
+}
+
 /** Listing, reading, cancelling, retrying and downloading jobs. */
-export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
+export function jobRoutes(jobs: JobService, deps: JobRouteDeps): Router {
+  const { objects, links, audit } = deps;
   const router = Router();
+  const recordOf = (req: Request, action: string, jobId: string) => {
+    const principal = principalOf(req);
+    return audit.record({
+      tenantId: principal.tenantId,
+      actor: principal.subject,
+      action,
+      resource: `job/${jobId}`,
+      outcome: 'success',
+    });
+  };
 
   router.get('/jobs', async (req, res) => {
     const { tenantId } = principalOf(req);
     const page = await jobs.list(tenantId, listOptionsOf(req));
     res.json({
-      jobs: page.jobs.map((job) => toJobView(job)),
+      jobs: page.jobs.map((job) => toJobView(job, links)),
       nextCursor: page.nextCursor,
     });
   });
@@ -37,22 +57,27 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
     const id = jobIdOf(req);
     const job = await jobs.get(tenantId, id);
     const history = await jobs.history(tenantId, id);
-    res.json(toJobView(job, { history }));
+    res.json(toJobView(job, links, { history }));
   });
 
   router.post('/jobs/:id/cancel', async (req, res) => {
     const job = await jobs.cancel(principalOf(req).tenantId, jobIdOf(req));
-    res.json(toJobView(job));
+    await recordOf(req, 'job.cancelled', job.id);
+    res.json(toJobView(job, links));
   });
 
   router.post('/jobs/:id/retry', async (req, res) => {
     const job = await jobs.retry(principalOf(req).tenantId, jobIdOf(req));
-    res.status(202).location(`/jobs/${job.id}`).json(toJobView(job));
+    await recordOf(req, 'job.retried', job.id);
+    res.status(202).location(`/jobs/${job.id}`).json(toJobView(job, links));
   });
 
   router.get('/jobs/:id/bundle', async (req, res) => {
     const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
     const bundle = bundleOf(job);
+    // A download is recorded once per request, ranges included: an
+    // auditor sees every fetch of the tenant's bundle.
+    if (req.method === 'GET') await recordOf(req, 'bundle.downloaded', job.id);
     await sendObject(req, res, objects, bundle.objectKey, {
       fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
       sha512: bundle.sha512,
