@@ -153,11 +153,10 @@ describe('access to the API', () => {
     it('is signed afresh on every read of the job', async () => {
       await new Promise((resolve) => setTimeout(resolve, 1100));
       const again = await api.call('GET', `/jobs/${jobId}`);
-      expect(again.json.bundle.downloadUrl).not.toBe(linkOf());
+      const renewed = again.json.bundle.downloadUrl as string;
+      expect(renewed).not.toBe(linkOf());
       const expires = Number(
-        new URL(again.json.bundle.downloadUrl, 'http://x').searchParams.get(
-          'expires',
-        ),
+        new URL(renewed, 'http://x').searchParams.get('expires'),
       );
       expect(expires * 1000 - Date.now()).toBeGreaterThan(890_000);
       expect(expires * 1000 - Date.now()).toBeLessThanOrEqual(900_000);

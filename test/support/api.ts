@@ -14,6 +14,8 @@ import { DATABASE_URL, dropSchemas, uniqueSchema } from './db.js';
 export interface TestServer {
   server: Server;
   dataDir: string;
+  /** The database schema of this server's tables. */
+  schema: string;
   /**
    * Tokens for the two demo tenants (exporter+admin), one from a tenant
    * that does not exist, and a viewer of acme.
@@ -103,6 +105,7 @@ export async function startTestServer(
   return {
     server,
     dataDir,
+    schema,
     tokens: TOKENS,
     call,
     close: async () => {
