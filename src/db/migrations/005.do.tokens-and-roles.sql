@@ -40,6 +40,19 @@ BEGIN
   EXECUTE format(
     'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO dp_app',
     current_schema());
+  -- Tables of later migrations are the application's too.
+  EXECUTE format(
+    'ALTER DEFAULT PRIVILEGES IN SCHEMA %I '
+    'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO dp_app',
+    current_schema());
+  EXECUTE format(
+    'ALTER DEFAULT PRIVILEGES IN SCHEMA %I '
+    'GRANT USAGE, SELECT ON SEQUENCES TO dp_app', current_schema());
+  -- The application's own login must be able to SET ROLE dp_app; a
+  -- superuser always can.
+  IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    EXECUTE format('GRANT dp_app TO %I', current_user);
+  END IF;
 END;
 $$;
 
