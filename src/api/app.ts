@@ -1,10 +1,8 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import type { AuditTrail } from '../audit/index.js';
 import type { LinkSigner, OidcVerifier, TokenStore } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
-import type { JobService } from '../jobs/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { accessControl } from './access.js';
@@ -14,6 +12,7 @@ import { openApiDocument } from './openapi.js';
 import { methodNotAllowed } from './methods.js';
 import { errorHandler, notFound } from './problem.js';
 import { requestLog } from './requestlog.js';
+import type { TenantScopes } from './scope.js';
 import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
@@ -21,12 +20,12 @@ import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 export interface ApiDeps {
   config: Pick<Config, 'apiTokens' | 'security'>;
   store: EvidenceStore;
-  jobs: JobService;
+  /** The caller's tenant scope: job service and audit trail under RLS. */
+  scopes: TenantScopes;
   objects: ObjectStore;
   keys: PublishedKeys;
   tokens: TokenStore;
   links: LinkSigner;
-  audit: AuditTrail;
   oidc?: OidcVerifier;
   logger: Logger;
   metrics: Metrics;
@@ -68,8 +67,8 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openApiDocument);
   });
   app.use(keyRoutes(deps.keys));
-  app.use(exportRoutes(deps.store, deps.jobs, deps.links, deps.audit));
-  app.use(jobRoutes(deps.jobs, deps));
+  app.use(exportRoutes(deps.store, deps.scopes, deps.links));
+  app.use(jobRoutes(deps.scopes, deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -6,12 +6,11 @@ import {
   isArtifactKind,
   toWindow,
 } from '../../domain/index.js';
-import type { AuditTrail } from '../../audit/index.js';
 import type { LinkSigner } from '../../auth/index.js';
 import type { EvidenceStore } from '../../evidence/index.js';
-import type { JobService } from '../../jobs/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
+import type { TenantScopes } from '../scope.js';
 
 const exportBody = z.object({
   tenantId: z.string().min(1),
@@ -24,9 +23,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /** POST /disclosures/export: validate, authorize, create, answer 202. */
 export function exportRoutes(
   store: EvidenceStore,
-  jobs: JobService,
+  scopes: TenantScopes,
   links: LinkSigner,
-  audit: AuditTrail,
 ): Router {
   const router = Router();
   router.post('/disclosures/export', async (req, res) => {
@@ -54,6 +52,7 @@ export function exportRoutes(
       );
     }
 
+    const { jobs, audit } = scopes(tenant.id);
     const { job, created } = await jobs.createExport({
       tenantId: tenant.id,
       window,

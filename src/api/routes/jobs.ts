@@ -8,33 +8,30 @@ import {
   type JobStatus,
   type TimeWindow,
 } from '../../domain/index.js';
-import type {
-  JobListOptions,
-  JobService,
-  StoredJob,
-} from '../../jobs/index.js';
-import type { AuditTrail } from '../../audit/index.js';
+import type { JobListOptions, StoredJob } from '../../jobs/index.js';
 import type { LinkSigner } from '../../auth/index.js';
 import type { ByteRange, ObjectStore } from '../../storage/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
+import type { TenantScopes } from '../scope.js';
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** What the job routes need beside the job service. */
+/** What the job routes need beside the tenant's scope. */
 export interface JobRouteDeps {
   objects: ObjectStore;
   links: LinkSigner;
-  audit: AuditTrail;
 }
 
 /** Listing, reading, cancelling, retrying and downloading jobs. */
-export function jobRoutes(jobs: JobService, deps: JobRouteDeps): Router {
-  const { objects, links, audit } = deps;
+export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
+  const { objects, links } = deps;
   const router = Router();
+  // The caller's tenant scope: its queries run under row-level security.
+  const jobsOf = (req: Request) => scopes(principalOf(req).tenantId).jobs;
   const recordOf = (req: Request, action: string, jobId: string) => {
     const principal = principalOf(req);
-    return audit.record({
+    return scopes(principal.tenantId).audit.record({
       tenantId: principal.tenantId,
       actor: principal.subject,
       action,
@@ -45,7 +42,7 @@ export function jobRoutes(jobs: JobService, deps: JobRouteDeps): Router {
 
   router.get('/jobs', async (req, res) => {
     const { tenantId } = principalOf(req);
-    const page = await jobs.list(tenantId, listOptionsOf(req));
+    const page = await jobsOf(req).list(tenantId, listOptionsOf(req));
     res.json({
       jobs: page.jobs.map((job) => toJobView(job, links)),
       nextCursor: page.nextCursor,
@@ -55,25 +52,31 @@ export function jobRoutes(jobs: JobService, deps: JobRouteDeps): Router {
   router.get('/jobs/:id', async (req, res) => {
     const { tenantId } = principalOf(req);
     const id = jobIdOf(req);
-    const job = await jobs.get(tenantId, id);
-    const history = await jobs.history(tenantId, id);
+    const job = await jobsOf(req).get(tenantId, id);
+    const history = await jobsOf(req).history(tenantId, id);
     res.json(toJobView(job, links, { history }));
   });
 
   router.post('/jobs/:id/cancel', async (req, res) => {
-    const job = await jobs.cancel(principalOf(req).tenantId, jobIdOf(req));
+    const job = await jobsOf(req).cancel(
+      principalOf(req).tenantId,
+      jobIdOf(req),
+    );
     await recordOf(req, 'job.cancelled', job.id);
     res.json(toJobView(job, links));
   });
 
   router.post('/jobs/:id/retry', async (req, res) => {
-    const job = await jobs.retry(principalOf(req).tenantId, jobIdOf(req));
+    const job = await jobsOf(req).retry(
+      principalOf(req).tenantId,
+      jobIdOf(req),
+    );
     await recordOf(req, 'job.retried', job.id);
     res.status(202).location(`/jobs/${job.id}`).json(toJobView(job, links));
   });
 
   router.get('/jobs/:id/bundle', async (req, res) => {
-    const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
+    const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
     const bundle = bundleOf(job);
     // A download is recorded once per request, ranges included: an
     // auditor sees every fetch of the tenant's bundle.
@@ -85,7 +88,7 @@ export function jobRoutes(jobs: JobService, deps: JobRouteDeps): Router {
   });
 
   router.get('/jobs/:id/bundle.sig', async (req, res) => {
-    const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
+    const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
     const { signature } = bundleOf(job);
     if (!signature) {
       throw new PackagerError(
