@@ -54,31 +54,16 @@ export async function probeIsolation(
   for (const op of operations) {
     if (op.requires === 'public') continue;
     const path = op.template.replace('{id}', jobId);
-    checks.push(
-      await probe(options, op, path, jobId, 'anonymous', undefined, [401]),
-    );
-    checks.push(
-      await probe(
-        options,
-        op,
-        path,
-        jobId,
-        'other-tenant',
-        options.other.token,
-        expectedForOther(op),
-      ),
-    );
+    const callers: [ProbeCheck['caller'], string | undefined, number[]][] = [
+      ['anonymous', undefined, [401]],
+      ['other-tenant', options.other.token, expectedForOther(op)],
+    ];
     if (options.viewerToken && op.requires === 'exporter') {
+      callers.push(['viewer', options.viewerToken, [403]]);
+    }
+    for (const [caller, token, expected] of callers) {
       checks.push(
-        await probe(
-          options,
-          op,
-          path,
-          jobId,
-          'viewer',
-          options.viewerToken,
-          [403],
-        ),
+        await probe(options, op, path, jobId, caller, token, expected),
       );
     }
   }

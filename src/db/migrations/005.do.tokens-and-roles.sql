@@ -62,21 +62,20 @@ LANGUAGE sql STABLE AS $$
     OR current_setting('app.platform', true) = 'on'
 $$;
 
-ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_rows ON audit_events
-  USING (dp_row_visible(tenant_id)) WITH CHECK (dp_row_visible(tenant_id));
-
-ALTER TABLE evidence_documents ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_rows ON evidence_documents
-  USING (dp_row_visible(tenant_id)) WITH CHECK (dp_row_visible(tenant_id));
-
-ALTER TABLE export_jobs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_rows ON export_jobs
-  USING (dp_row_visible(tenant_id)) WITH CHECK (dp_row_visible(tenant_id));
-
-ALTER TABLE api_tokens ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_rows ON api_tokens
-  USING (dp_row_visible(tenant_id)) WITH CHECK (dp_row_visible(tenant_id));
+DO $$
+DECLARE
+  owned text;
+BEGIN
+  FOREACH owned IN ARRAY ARRAY['audit_events', 'evidence_documents',
+    'export_jobs', 'api_tokens']
+  LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', owned);
+    EXECUTE format('CREATE POLICY tenant_rows ON %I '
+      'USING (dp_row_visible(tenant_id)) '
+      'WITH CHECK (dp_row_visible(tenant_id))', owned);
+  END LOOP;
+END;
+$$;
 
 -- Transitions carry no tenant column: they follow their job.
 ALTER TABLE export_job_transitions ENABLE ROW LEVEL SECURITY;
