@@ -9,6 +9,7 @@ import {
   waitForJob,
   type TestServer,
 } from '../support/api.js';
+import { anExportRequest } from '../support/builders.js';
 import { readZipEntries } from '../support/zip.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -26,7 +27,7 @@ describe('access to the API', () => {
   beforeAll(async () => {
     api = await startTestServer({ now: NOW });
     const accepted = await api.call('POST', '/disclosures/export', {
-      body: { tenantId: 'acme', dateRange: WINDOW, artifacts: ['sboms'] },
+      body: anExportRequest('acme', WINDOW),
     });
     jobId = accepted.json.jobId as string;
     job = (await waitForJob(api, jobId)).json;
@@ -80,10 +81,7 @@ describe('access to the API', () => {
     ])('is refused %s %s with 403 and no data', async (method, template) => {
       const reply = await api.call(method, template.replace('{id}', jobId), {
         ...viewer(),
-        body:
-          method === 'POST'
-            ? { tenantId: 'acme', dateRange: WINDOW, artifacts: ['sboms'] }
-            : undefined,
+        body: method === 'POST' ? anExportRequest('acme', WINDOW) : undefined,
       });
       expect(reply.status).toBe(403);
       expect(reply.json.code).toBe('DP_FORBIDDEN');

@@ -9,6 +9,7 @@ import {
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/api.js';
+import { anExportRequest } from '../support/builders.js';
 
 const ISSUER = 'https://idp.example.test/';
 const AUDIENCE = 'disclosure-packager';
@@ -80,11 +81,7 @@ describe('OIDC bearer tokens', () => {
     expect(list.status).toBe(200);
     const exported = await api.call('POST', '/disclosures/export', {
       token,
-      body: {
-        tenantId: 'acme',
-        dateRange: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
-        artifacts: ['sboms'],
-      },
+      body: anExportRequest(),
     });
     expect(exported.status).toBe(403);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { anExportRequest } from '../support/builders.js';
 import { startTestServer, type TestServer } from '../support/api.js';
 import { DATABASE_URL } from '../support/db.js';
 
@@ -36,11 +37,7 @@ describe.skipIf(!DATABASE_URL)('tokens create|list|revoke', () => {
     expect((await api.call('GET', '/jobs', { token })).status).toBe(200);
     const bundle = await api.call('POST', '/disclosures/export', {
       token,
-      body: {
-        tenantId: 'acme',
-        dateRange: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
-        artifacts: ['sboms'],
-      },
+      body: anExportRequest(),
     });
     expect(bundle.status).toBe(403);
   });
