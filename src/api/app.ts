@@ -1,39 +1,60 @@
 import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { LinkSigner, OidcVerifier, TokenStore } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
-import type { JobService } from '../jobs/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
-import { authenticate } from './auth.js';
+import { accessControl } from './access.js';
+import { bearerAuthenticator } from './auth.js';
+import { rateLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import { methodNotAllowed } from './methods.js';
 import { errorHandler, notFound } from './problem.js';
 import { requestLog } from './requestlog.js';
+import type { TenantScopes } from './scope.js';
 import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 
 export interface ApiDeps {
-  config: Pick<Config, 'apiTokens'>;
+  config: Pick<Config, 'apiTokens' | 'security'>;
   store: EvidenceStore;
-  jobs: JobService;
+  /** The caller's tenant scope: job service and audit trail under RLS. */
+  scopes: TenantScopes;
   objects: ObjectStore;
   keys: PublishedKeys;
+  tokens: TokenStore;
+  links: LinkSigner;
+  oidc?: OidcVerifier;
   logger: Logger;
   metrics: Metrics;
 }
 
-/** The HTTP API: public routes first, then everything behind a token. */
+/**
+ * The HTTP API. Every request passes the access check of ROUTE_ACCESS
+ * (access.ts) before its route runs, and the rate limits after it.
+ */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger, deps.metrics));
-  app.use(express.json({ limit: '64kb' }));
+  app.use(helmet());
 
   // Known paths asked with another method answer 405, even unauthenticated:
   // which methods a public API has is no secret.
   app.use(methodNotAllowed(openApiDocument.paths));
+  const authenticate = bearerAuthenticator({
+    staticTokens: deps.config.apiTokens,
+    tokenStore: deps.tokens,
+    oidc: deps.oidc,
+    tenantExists: async (id) => (await deps.store.getTenant(id)) !== null,
+  });
+  app.use(accessControl(authenticate, deps.links));
+  app.use(rateLimits(deps.config.security));
+  app.use(express.json({ limit: '64kb' }));
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -46,12 +67,8 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openApiDocument);
   });
   app.use(keyRoutes(deps.keys));
-
-  const secured = express.Router();
-  secured.use(authenticate(deps.config.apiTokens));
-  secured.use(exportRoutes(deps.store, deps.jobs));
-  secured.use(jobRoutes(deps.jobs, deps.objects));
-  app.use(secured);
+  app.use(exportRoutes(deps.store, deps.scopes, deps.links));
+  app.use(jobRoutes(deps.scopes, deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

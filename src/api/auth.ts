@@ -1,55 +1,103 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request } from 'express';
+import {
+  looksLikeJwt,
+  type OidcVerifier,
+  type Role,
+  type TokenStore,
+} from '../auth/index.js';
 import type { ApiToken } from '../config/index.js';
 import { PackagerError } from '../domain/index.js';
 
-/** Who is calling: one subject acting for one tenant. */
+/** Who is calling: one subject acting for one tenant, with its roles. */
 export interface Principal {
   tenantId: string;
   subject: string;
+  roles: Role[];
+  /** How the caller proved itself. */
+  via: 'token' | 'oidc' | 'link';
 }
 
 const principals = new WeakMap<Request, Principal>();
 
-/** The authenticated caller of a request that passed `authenticate`. */
+/** The authenticated caller of a request that passed the access check. */
 export function principalOf(req: Request): Principal {
   const principal = principals.get(req);
   if (!principal) throw new PackagerError('DP_UNAUTHENTICATED', 'no caller');
   return principal;
 }
 
+/** The caller, when the request was authenticated; for logs and limits. */
+export function maybePrincipalOf(req: Request): Principal | undefined {
+  return principals.get(req);
+}
+
+export function setPrincipal(req: Request, principal: Principal): void {
+  principals.set(req, principal);
+}
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
+/** The three kinds of bearer token the API accepts, tried in turn. */
+export interface AuthSources {
+  /** Configured (DP_API_TOKENS) or demo tokens. */
+  staticTokens: readonly ApiToken[];
+  /** Tokens made with `tokens create`. */
+  tokenStore: Pick<TokenStore, 'findLive'>;
+  /** OIDC JWTs, when configured. */
+  oidc?: Pick<OidcVerifier, 'verify'>;
+  /** Whether a tenant exists; a JWT naming an unknown one is refused. */
+  tenantExists(id: string): Promise<boolean>;
+}
+
 /**
- * Accepts `Authorization: Bearer <token>` for a configured token. Tokens
- * are compared by their SHA-256 digests in constant time, so neither their
- * length nor their prefix leaks through timing.
+ * Reads `Authorization: Bearer <token>` and answers who it is, or throws
+ * DP_UNAUTHENTICATED before any of the tenant's data is read. Static tokens
+ * are compared by SHA-256 digest in constant time, so neither their length
+ * nor their prefix leaks through timing.
  */
-export function authenticate(tokens: readonly ApiToken[]): RequestHandler {
-  const known = tokens.map((t) => ({ digest: digest(t.token), token: t }));
-  return (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) {
-      throw new PackagerError(
-        'DP_UNAUTHENTICATED',
-        'send an API token as "Authorization: Bearer <token>"',
-      );
+export function bearerAuthenticator(sources: AuthSources) {
+  const known = sources.staticTokens.map((t) => ({
+    digest: digest(t.token),
+    token: t,
+  }));
+  return async (req: Request): Promise<Principal> => {
+    const presented = bearerOf(req);
+    if (sources.oidc && looksLikeJwt(presented)) {
+      const identity = await sources.oidc.verify(presented);
+      if (!(await sources.tenantExists(identity.tenantId))) {
+        throw unauthenticated('the bearer token names an unknown tenant');
+      }
+      return { ...identity, via: 'oidc' };
     }
-    const presented = digest(match[1]);
-    const found = known.find((k) => timingSafeEqual(k.digest, presented));
-    if (!found) {
-      throw new PackagerError(
-        'DP_UNAUTHENTICATED',
-        'the API token is not valid',
-      );
+    const hashed = digest(presented);
+    const found = known.find((k) => timingSafeEqual(k.digest, hashed));
+    if (found) {
+      const { tenantId, subject, roles } = found.token;
+      return { tenantId, subject, roles, via: 'token' };
     }
-    principals.set(req, {
-      tenantId: found.token.tenantId,
-      subject: found.token.subject,
-    });
-    next();
+    const stored = await sources.tokenStore.findLive(presented);
+    if (stored) {
+      const { tenantId, subject, roles } = stored;
+      return { tenantId, subject, roles, via: 'token' };
+    }
+    throw unauthenticated('the API token is not valid');
   };
+}
+
+function bearerOf(req: Request): string {
+  const header = req.get('authorization') ?? '';
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) {
+    throw unauthenticated(
+      'send an API token as "Authorization: Bearer <token>"',
+    );
+  }
+  return match[1];
+}
+
+function unauthenticated(message: string): PackagerError {
+  return new PackagerError('DP_UNAUTHENTICATED', message);
 }

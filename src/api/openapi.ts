@@ -4,6 +4,7 @@ import {
   JOB_STATUSES,
   KIND_STATUSES,
 } from '../domain/index.js';
+import { ROUTE_ACCESS } from './access.js';
 import { SIGNING_ALGORITHMS, TRUST_FILE_MEDIA_TYPE } from '../signing/index.js';
 
 const problem = { $ref: '#/components/schemas/Problem' };
@@ -232,10 +233,16 @@ const schemas = {
           sha512: { type: 'string', pattern: '^[0-9a-f]{128}$' },
           checksumIndexSha512: { type: 'string', pattern: '^[0-9a-f]{128}$' },
           keyId: { type: 'string' },
-          downloadUrl: { type: 'string' },
+          downloadUrl: {
+            type: 'string',
+            description:
+              'A signed link that needs no token, valid 15 minutes by ' +
+              'default; every read of the job gives a fresh one',
+          },
           signatureUrl: {
             type: ['string', 'null'],
-            description: 'The detached signature of the whole ZIP, if any',
+            description:
+              'Signed link to the detached signature of the whole ZIP, if any',
           },
         },
       },
@@ -352,10 +359,24 @@ const commonErrors = {
 const authErrors = {
   ...commonErrors,
   '401': respond('Missing or invalid API token'),
+  '403': respond("The token's role does not allow this (docs/security.md)"),
+  '429': {
+    ...respond('Too many requests for this token or tenant'),
+    headers: { 'Retry-After': { schema: { type: 'integer' } } },
+  },
 };
 
+// A signed download link (from a job's bundle) stands in for a token.
+const linkParams = [
+  query('tenant', 'Signed link: the tenant of the job', { type: 'string' }),
+  query('expires', 'Signed link: expiry, Unix seconds', { type: 'string' }),
+  query('sig', 'Signed link: HMAC-SHA256 of job, tenant, file, expiry', {
+    type: 'string',
+  }),
+];
+
 /** The OpenAPI 3.1 description of the API, served at /openapi.json. */
-export const openApiDocument = {
+export const openApiDocument = withRequiredRoles({
   openapi: '3.1.0',
   info: {
     title: 'Disclosure Packager API',
@@ -395,7 +416,13 @@ export const openApiDocument = {
             'Idempotency key reused with another request, or the window ' +
               'is longer than allowed',
           ),
-          '429': tooManyJobs,
+          '429': {
+            ...respond(
+              'The tenant has too many unfinished exports, or too many ' +
+                'requests came from this token or tenant',
+            ),
+            headers: { 'Retry-After': { schema: { type: 'integer' } } },
+          },
           '413': respond('Body too large'),
           '415': respond('Body is not JSON'),
         },
@@ -467,8 +494,10 @@ export const openApiDocument = {
     },
     '/jobs/{id}/bundle': {
       get: {
-        summary: 'Download the bundle ZIP (supports Range)',
-        parameters: [jobIdParam],
+        summary:
+          'Download the bundle ZIP (supports Range), with an exporter ' +
+          "token or the job's signed downloadUrl",
+        parameters: [jobIdParam, ...linkParams],
         responses: {
           '200': {
             description: 'The whole bundle',
@@ -498,8 +527,9 @@ export const openApiDocument = {
       get: {
         summary:
           'The detached signature of the whole ZIP, as cosign sign-blob ' +
-          'writes it (base64 of the DER signature)',
-        parameters: [jobIdParam],
+          'writes it (base64 of the DER signature), with an exporter ' +
+          "token or the job's signed signatureUrl",
+        parameters: [jobIdParam, ...linkParams],
         responses: {
           '200': {
             description: 'The signature',
@@ -561,4 +591,29 @@ export const openApiDocument = {
       },
     },
   },
-} as const;
+} as const);
+
+/**
+ * Marks every operation with `x-required-role` from ROUTE_ACCESS, the one
+ * table that authorizes requests, so that clients and `probe isolation`
+ * read the same rule the server applies.
+ */
+function withRequiredRoles<T extends { paths: object }>(doc: T): T {
+  const paths = doc.paths as Record<string, Record<string, object>>;
+  const annotated = Object.fromEntries(
+    Object.entries(paths).map(([template, operations]) => [
+      template,
+      Object.fromEntries(
+        Object.entries(operations).map(([method, operation]) => [
+          method,
+          {
+            ...operation,
+            'x-required-role':
+              ROUTE_ACCESS[`${method.toUpperCase()} ${template}`]?.requires,
+          },
+        ]),
+      ),
+    ]),
+  );
+  return { ...doc, paths: annotated };
+}

@@ -1,9 +1,14 @@
+import type { LinkSigner } from '../auth/index.js';
 import type { JobProgress, JobTransition } from '../domain/index.js';
 import type { StoredJob } from '../jobs/index.js';
 
-/** The public shape of a job, as GET /jobs/{id} answers it. */
+/**
+ * The public shape of a job, as GET /jobs/{id} answers it. Its download
+ * links are signed afresh on every read, and expire (docs/security.md).
+ */
 export function toJobView(
   job: StoredJob,
+  links: Pick<LinkSigner, 'sign'>,
   options: { history?: JobTransition[]; now?: Date } = {},
 ) {
   const now = options.now ?? new Date();
@@ -47,9 +52,15 @@ export function toJobView(
           sha512: job.bundle.sha512,
           checksumIndexSha512: job.bundle.indexSha512,
           keyId: job.bundle.keyId,
-          downloadUrl: `/jobs/${job.id}/bundle`,
+          downloadUrl: links.sign(
+            { jobId: job.id, tenantId: job.tenantId, file: 'bundle' },
+            now,
+          ),
           signatureUrl: job.bundle.signature
-            ? `/jobs/${job.id}/bundle.sig`
+            ? links.sign(
+                { jobId: job.id, tenantId: job.tenantId, file: 'bundle.sig' },
+                now,
+              )
             : null,
         }
       : null,

@@ -6,6 +6,8 @@ import { keysCommand } from './commands/keys.js';
 import { startCommand } from './commands/start.js';
 import { workerCommand } from './commands/worker.js';
 import { tenantsCommand } from './commands/tenants.js';
+import { tokensCommand } from './commands/tokens.js';
+import { probeCommand } from './commands/probe.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
@@ -33,6 +35,8 @@ export async function main(
   program.addCommand(verifyCommand(io, setCode));
   program.addCommand(tenantsCommand(io));
   program.addCommand(keysCommand(io));
+  program.addCommand(tokensCommand(io));
+  program.addCommand(probeCommand(io, setCode));
   for (const command of program.commands) {
     command.exitOverride().configureOutput(outputOf(io));
   }

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { AuditTrail } from '../audit/index.js';
+import { TokenStore } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { migrate, openDatabase, type Database } from '../db/index.js';
 import { EvidenceStore } from '../evidence/index.js';
@@ -19,6 +21,10 @@ export interface Runtime {
   objects: ObjectStore;
   /** The signing keys; jobs take theirs with keys.signerForJob(). */
   keys: Keyring;
+  /** API tokens made with `tokens create`. */
+  tokens: TokenStore;
+  /** The packager's own audit trail, kept with each tenant's events. */
+  audit: AuditTrail;
   metrics: Metrics;
   /** Each tenant's redaction policy (DP_REDACTION_POLICY_FILE). */
   policies: RedactionPolicies;
@@ -41,11 +47,14 @@ export async function openRuntime(
   try {
     await migrate(db);
     const keys = await openKeyring(db, config, logger);
+    const store = new EvidenceStore(db);
     return {
       config,
       logger,
       db,
-      store: new EvidenceStore(db),
+      store,
+      tokens: new TokenStore(db),
+      audit: new AuditTrail(store),
       objects: new LocalObjectStore(path.join(config.dataDir, 'objects')),
       keys,
       metrics: new Metrics(),

@@ -2,11 +2,24 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type PgBoss from 'pg-boss';
-import { createApp } from '../api/index.js';
+import { createApp, type TenantScopes } from '../api/index.js';
+import {
+  LinkSigner,
+  OidcVerifier,
+  loadOrCreateLinkSecret,
+} from '../auth/index.js';
 import type { ApiToken, Config } from '../config/index.js';
 import { PackagerError } from '../domain/index.js';
 import { DEMO_TENANTS, seedDemoTenants } from '../evidence/index.js';
-import { ExportWorker, JobService, startQueue } from '../jobs/index.js';
+import { AuditTrail } from '../audit/index.js';
+import { grantQueueToAppRole, tenantScopedDatabase } from '../db/index.js';
+import {
+  ExportWorker,
+  JobService,
+  queueSchemaOf,
+  startQueue,
+} from '../jobs/index.js';
+import { EvidenceStore } from '../evidence/index.js';
 import { LocalObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
@@ -66,7 +79,18 @@ export async function startServer(
       jobs.onEnqueued = () => started.wake();
       worker = started;
     }
-    const app = createApp({ ...runtime, config: { apiTokens: tokens }, jobs });
+    const links = new LinkSigner(
+      await loadOrCreateLinkSecret(config.dataDir, config.security.linkSecret),
+      config.security.linkTtlSeconds,
+    );
+    await grantQueueToAppRole(runtime.db, queueSchemaOf(runtime.db));
+    const app = createApp({
+      ...runtime,
+      config: { apiTokens: tokens, security: config.security },
+      scopes: tenantScopes(runtime, boss, jobs),
+      links,
+      oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
+    });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       http.once('listening', resolve).once('error', (error) => {
@@ -243,6 +267,26 @@ async function recoverEmbedded(runtime: Runtime, jobs: JobService) {
       'recovered exports interrupted by the previous process',
     );
   }
+}
+
+/**
+ * The API's view of the database for one tenant: a job service and an
+ * audit trail on a tenant-scoped connection (row-level security). They
+ * share the queue and the worker's wake-up call with the process's own
+ * service; the worker and reaper keep the owner's connection, as their
+ * work spans every tenant.
+ */
+function tenantScopes(
+  runtime: Runtime,
+  boss: PgBoss,
+  shared: JobService,
+): TenantScopes {
+  return (tenantId) => {
+    const db = tenantScopedDatabase(runtime.db, tenantId);
+    const jobs = new JobService(db, boss, runtime.config.jobs, runtime.metrics);
+    jobs.onEnqueued = () => shared.onEnqueued();
+    return { jobs, audit: new AuditTrail(new EvidenceStore(db)) };
+  };
 }
 
 /** Seeds the demo tenants when asked to, and settles the API tokens. */

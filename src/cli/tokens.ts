@@ -4,6 +4,9 @@ import path from 'node:path';
 import type { ApiToken } from '../config/index.js';
 import type { Tenant } from '../domain/index.js';
 
+/** A demo token exports, downloads and administers its demo tenant. */
+const DEMO_ROLES = ['exporter', 'admin'] as const;
+
 /** Where the embedded default keeps the demo tenants' API tokens. */
 export function demoTokensFile(dataDir: string): string {
   return path.join(dataDir, 'demo-tokens.json');
@@ -25,6 +28,7 @@ export async function loadOrCreateDemoTokens(
     token: `dp_demo_${tenant.id}_${randomBytes(24).toString('base64url')}`,
     tenantId: tenant.id,
     subject: `demo-user@${tenant.id}`,
+    roles: [...DEMO_ROLES],
   }));
   await mkdir(dataDir, { recursive: true });
   const byTenant = Object.fromEntries(tokens.map((t) => [t.tenantId, t]));
@@ -38,9 +42,13 @@ async function readTokens(file: string): Promise<ApiToken[] | null> {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as Record<
       string,
-      ApiToken
+      Omit<ApiToken, 'roles'> & Partial<Pick<ApiToken, 'roles'>>
     >;
-    return Object.values(parsed);
+    // Files written before roles existed give their tokens the demo roles.
+    return Object.values(parsed).map((t) => ({
+      ...t,
+      roles: t.roles ?? [...DEMO_ROLES],
+    }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

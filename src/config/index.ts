@@ -1,18 +1,39 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { TENANT_ROLES } from '../auth/roles.js';
 import { PackagerError } from '../domain/index.js';
 import { Failpoints } from '../jobs/failpoints.js';
 import { policiesFromFile } from '../redaction/index.js';
+
+const count = (min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max);
 
 const tokenSchema = z.object({
   token: z.string().min(16, 'tokens must be at least 16 characters'),
   tenantId: z.string().min(1),
   subject: z.string().min(1),
+  // Configured and demo tokens predate roles: they keep every right they
+  // had (exporting and downloading) and administer their tenant.
+  roles: z.array(z.enum(TENANT_ROLES)).min(1).default(['exporter', 'admin']),
 });
 
-const count = (min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max);
+const oidcSchema = z.object({
+  jwksUrl: z.string().url(),
+  issuer: z.string().min(1),
+  audience: z.string().min(1),
+  tenantClaim: z.string().min(1).default('tenant'),
+  rolesClaim: z.string().min(1).default('roles'),
+});
+
+/** Download links, rate limits and outbound URL checks. */
+const securitySchema = z.object({
+  linkSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  linkTtlSeconds: count(10, 7 * 86_400).default(900),
+  rateLimitPerToken: count(1, 1_000_000).default(600),
+  rateLimitPerTenant: count(1, 1_000_000).default(1200),
+  urlAllowList: z.array(z.string().min(1)).default([]),
+});
 
 /** Settings of the job system; docs/operations.md explains each. */
 const jobsSchema = z.object({
@@ -72,6 +93,13 @@ const ENV_NAMES: Record<string, string> = {
   databaseUrl: 'DATABASE_URL',
   databaseSchema: 'DP_DATABASE_SCHEMA',
   redactionPolicyFile: 'DP_REDACTION_POLICY_FILE',
+  'security.linkSecret': 'DP_LINK_SECRET',
+  'security.linkTtlSeconds': 'DP_LINK_TTL_SECONDS',
+  'security.rateLimitPerToken': 'DP_RATE_LIMIT_PER_TOKEN',
+  'security.rateLimitPerTenant': 'DP_RATE_LIMIT_PER_TENANT',
+  'oidc.jwksUrl': 'DP_OIDC_JWKS_URL',
+  'oidc.issuer': 'DP_OIDC_ISSUER',
+  'oidc.audience': 'DP_OIDC_AUDIENCE',
 };
 
 const configSchema = z.object({
@@ -102,12 +130,26 @@ const configSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (error as Error).message });
       }
     }),
+  oidc: oidcSchema.optional(),
+  security: securitySchema,
   jobs: jobsSchema,
 });
 
 /** The product's one configuration object, validated at start-up. */
 export type Config = z.infer<typeof configSchema>;
 export type ApiToken = z.infer<typeof tokenSchema>;
+
+/** What callers may set over the environment: any part of any section. */
+export type ConfigOverrides = Partial<
+  Omit<Config, 'jobs' | 'security' | 'apiTokens' | 'oidc'>
+> & {
+  jobs?: Partial<JobSettings>;
+  security?: Partial<SecuritySettings>;
+  apiTokens?: z.input<typeof tokenSchema>[];
+  oidc?: z.input<typeof oidcSchema>;
+};
+export type OidcConfig = z.infer<typeof oidcSchema>;
+export type SecuritySettings = z.infer<typeof securitySchema>;
 
 type Env = Record<string, string | undefined>;
 
@@ -117,7 +159,7 @@ type Env = Record<string, string | undefined>;
  * defaults. Every problem is reported at once.
  */
 export function loadConfig(
-  overrides: Partial<Config> = {},
+  overrides: ConfigOverrides = {},
   env: Env = process.env,
 ): Config {
   const file = readConfigFile(env.DP_CONFIG_FILE);
@@ -147,6 +189,12 @@ export function loadConfig(
     ...file,
     ...fromEnv,
     ...stripUndefined(overrides),
+    oidc: oidcOf(env, file, overrides),
+    security: {
+      ...(file.security as object | undefined),
+      ...securityFromEnv(env),
+      ...overrides.security,
+    },
     jobs: {
       ...(file.jobs as object | undefined),
       ...jobsFromEnv,
@@ -182,7 +230,10 @@ function defaults(env: Env): Record<string, unknown> {
   };
 }
 
-/** DP_API_TOKENS: comma-separated `token=tenant[:subject]` entries. */
+/**
+ * DP_API_TOKENS: comma-separated `token=tenant[:subject[:roles]]` entries,
+ * roles joined by `+` (default exporter+admin).
+ */
 function parseTokens(value: string): unknown[] {
   return value
     .split(',')
@@ -190,9 +241,46 @@ function parseTokens(value: string): unknown[] {
     .filter(Boolean)
     .map((entry) => {
       const [token = '', binding = ''] = entry.split('=');
-      const [tenantId = '', subject] = binding.split(':');
-      return { token, tenantId, subject: subject ?? `token:${tenantId}` };
+      const [tenantId = '', subject, roles] = binding.split(':');
+      return {
+        token,
+        tenantId,
+        subject: subject || `token:${tenantId}`,
+        ...(roles ? { roles: roles.split('+') } : {}),
+      };
     });
+}
+
+function securityFromEnv(env: Env): Record<string, unknown> {
+  return stripUndefined({
+    linkSecret: env.DP_LINK_SECRET,
+    linkTtlSeconds: env.DP_LINK_TTL_SECONDS,
+    rateLimitPerToken: env.DP_RATE_LIMIT_PER_TOKEN,
+    rateLimitPerTenant: env.DP_RATE_LIMIT_PER_TENANT,
+    urlAllowList: env.DP_URL_ALLOW_LIST
+      ? env.DP_URL_ALLOW_LIST.split(',').map((s) => s.trim())
+      : undefined,
+  });
+}
+
+/** OIDC is on when any of its settings is given, from any source. */
+function oidcOf(
+  env: Env,
+  file: Record<string, unknown>,
+  overrides: ConfigOverrides,
+): Record<string, unknown> | undefined {
+  const merged = {
+    ...(file.oidc as object | undefined),
+    ...stripUndefined({
+      jwksUrl: env.DP_OIDC_JWKS_URL,
+      issuer: env.DP_OIDC_ISSUER,
+      audience: env.DP_OIDC_AUDIENCE,
+      tenantClaim: env.DP_OIDC_TENANT_CLAIM,
+      rolesClaim: env.DP_OIDC_ROLES_CLAIM,
+    }),
+    ...overrides.oidc,
+  };
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 function readConfigFile(file: string | undefined): Record<string, unknown> {

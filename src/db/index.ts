@@ -1,3 +1,9 @@
 export type { Database, DatabaseOptions, Queryable } from './database.js';
 export { openDatabase } from './database.js';
 export { migrate } from './migrate.js';
+export {
+  APP_ROLE,
+  grantQueueToAppRole,
+  inTenantScope,
+  tenantScopedDatabase,
+} from './scope.js';

@@ -12,6 +12,15 @@ export const ERROR_CATALOG = Object.freeze({
   DP_ARTIFACT_UNKNOWN: { status: 400, title: 'Unknown artifact kind' },
   DP_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   DP_FORBIDDEN: { status: 403, title: 'Not allowed' },
+  DP_LINK_INVALID: {
+    status: 403,
+    title: 'The download link is invalid or expired',
+  },
+  DP_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  DP_URL_REFUSED: {
+    status: 400,
+    title: 'The URL points at an address that is not allowed',
+  },
   DP_NOT_FOUND: { status: 404, title: 'Not found' },
   DP_TENANT_UNKNOWN: { status: 404, title: 'Unknown tenant' },
   DP_JOB_NOT_FOUND: { status: 404, title: 'Job not found' },

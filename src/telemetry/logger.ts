@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -37,22 +37,43 @@ export type LogEvent =
 export interface LoggerOptions {
   level: string;
   format: 'json' | 'pretty';
+  /** Where JSON lines go (stdout by default); tests read them back. */
+  destination?: DestinationStream;
 }
 
-// Fields that must never reach a log line, wherever they appear.
-const REDACT = [
+// Fields that must never reach a log line: at the top level, one level
+// down (a logged object), and in request headers and query strings.
+const SECRET_FIELDS = [
   'authorization',
-  'req.headers.authorization',
+  'cookie',
   'token',
+  'tokens',
   'password',
+  'secret',
+  'sig',
   'signingKeyPassword',
+  'linkSecret',
   'apiTokens',
+];
+export const REDACT_PATHS = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `*.${field}`),
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'req.query.sig',
+  'config.security',
+  'config.oidc',
 ];
 
 export function createLogger(options: LoggerOptions): Logger {
-  return pino({
+  const settings = {
     level: options.level,
-    redact: { paths: REDACT, censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+  if (options.destination) return pino(settings, options.destination);
+  return pino({
+    ...settings,
     transport:
       options.format === 'pretty'
         ? { target: 'pino-pretty', options: { destination: 2 } }

@@ -72,7 +72,11 @@ describe.each(BACKENDS)('the export API on %s', (backend) => {
     it('reports the bundle size, SHA-512, key id and download link', () => {
       expect(job.bundle.size).toBeGreaterThan(0);
       expect(job.bundle.sha512).toMatch(/^[0-9a-f]{128}$/);
-      expect(job.bundle.downloadUrl).toBe(`/jobs/${jobId}/bundle`);
+      expect(job.bundle.downloadUrl).toMatch(
+        new RegExp(
+          `^/jobs/${jobId}/bundle\\?tenant=acme&expires=\\d+&sig=[\\w-]{43}$`,
+        ),
+      );
       expect(job.bundle.keyId).toMatch(/^sha256:[0-9a-f]{64}$/);
     });
 

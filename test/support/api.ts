@@ -1,7 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type JobSettings } from '../../src/config/index.js';
+import {
+  loadConfig,
+  type ConfigOverrides,
+  type JobSettings,
+} from '../../src/config/index.js';
 import { startServer, type Server } from '../../src/cli/serve.js';
 import { silentLogger } from '../../src/telemetry/index.js';
 import { expectToMatchContract } from './contract.js';
@@ -10,8 +14,13 @@ import { DATABASE_URL, dropSchemas, uniqueSchema } from './db.js';
 export interface TestServer {
   server: Server;
   dataDir: string;
-  /** Tokens for the two demo tenants and a viewer from nowhere. */
-  tokens: { acme: string; globex: string; stranger: string };
+  /** The database schema of this server's tables. */
+  schema: string;
+  /**
+   * Tokens for the two demo tenants (exporter+admin), one from a tenant
+   * that does not exist, and a viewer of acme.
+   */
+  tokens: typeof TOKENS;
   call(method: string, pathname: string, init?: CallInit): Promise<Reply>;
   close(): Promise<void>;
 }
@@ -34,6 +43,7 @@ export const TOKENS = {
   acme: 'test-token-acme-0123456789',
   globex: 'test-token-globex-0123456789',
   stranger: 'test-token-stranger-0123456789',
+  acmeViewer: 'test-token-acme-viewer-0123456789',
 };
 
 /**
@@ -47,6 +57,7 @@ export async function startTestServer(
     now?: Date;
     backend?: 'pglite' | 'postgres';
     jobs?: Partial<JobSettings>;
+    config?: ConfigOverrides;
   } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dp-api-'));
@@ -66,7 +77,14 @@ export async function startTestServer(
         { token: TOKENS.acme, tenantId: 'acme', subject: 'alice@acme' },
         { token: TOKENS.globex, tenantId: 'globex', subject: 'bob@globex' },
         { token: TOKENS.stranger, tenantId: 'nowhere', subject: 'eve' },
+        {
+          token: TOKENS.acmeViewer,
+          tenantId: 'acme',
+          subject: 'victor@acme',
+          roles: ['viewer'],
+        },
       ],
+      ...options.config,
     },
     {},
   );
@@ -87,6 +105,7 @@ export async function startTestServer(
   return {
     server,
     dataDir,
+    schema,
     tokens: TOKENS,
     call,
     close: async () => {

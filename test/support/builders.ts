@@ -14,3 +14,11 @@ export function aKubernetesEventLine(
     ...extra,
   });
 }
+
+/** A small, valid POST /disclosures/export body for one tenant. */
+export function anExportRequest(
+  tenantId = 'acme',
+  dateRange = { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
+) {
+  return { tenantId, dateRange, artifacts: ['sboms'] };
+}

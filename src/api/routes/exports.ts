@@ -6,10 +6,11 @@ import {
   isArtifactKind,
   toWindow,
 } from '../../domain/index.js';
+import type { LinkSigner } from '../../auth/index.js';
 import type { EvidenceStore } from '../../evidence/index.js';
-import type { JobService } from '../../jobs/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
+import type { TenantScopes } from '../scope.js';
 
 const exportBody = z.object({
   tenantId: z.string().min(1),
@@ -20,7 +21,11 @@ const exportBody = z.object({
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** POST /disclosures/export: validate, authorize, create, answer 202. */
-export function exportRoutes(store: EvidenceStore, jobs: JobService): Router {
+export function exportRoutes(
+  store: EvidenceStore,
+  scopes: TenantScopes,
+  links: LinkSigner,
+): Router {
   const router = Router();
   router.post('/disclosures/export', async (req, res) => {
     const principal = principalOf(req);
@@ -43,21 +48,35 @@ export function exportRoutes(store: EvidenceStore, jobs: JobService): Router {
     if (!tenant) {
       throw new PackagerError(
         'DP_TENANT_UNKNOWN',
-        `no tenant ${JSON.stringify(body.tenantId.slice(0, 100))} for this token`,
+        'no such tenant for this token',
       );
     }
 
-    const { job } = await jobs.createExport({
+    const { jobs, audit } = scopes(tenant.id);
+    const { job, created } = await jobs.createExport({
       tenantId: tenant.id,
       window,
       artifacts,
       requestedBy: principal.subject,
       idempotencyKey,
     });
+    if (created) {
+      await audit.record({
+        tenantId: tenant.id,
+        actor: principal.subject,
+        action: 'export.requested',
+        resource: `job/${job.id}`,
+        outcome: 'success',
+      });
+    }
     res
       .status(202)
       .location(`/jobs/${job.id}`)
-      .json({ jobId: job.id, status: job.status, job: toJobView(job) });
+      .json({
+        jobId: job.id,
+        status: job.status,
+        job: toJobView(job, links),
+      });
   });
   return router;
 }

@@ -8,11 +8,8 @@ import {
   type JobStatus,
   type TimeWindow,
 } from '../../domain/index.js';
-import type {
-  JobListOptions,
-  JobService,
-  StoredJob,
-} from '../../jobs/index.js';
+import type { JobListOptions, StoredJob } from '../../jobs/index.js';
+import type { LinkSigner } from '../../auth/index.js';
 import type {
   ByteRange,
   ObjectInfo,
@@ -20,18 +17,38 @@ import type {
 } from '../../storage/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
+import type { TenantScopes } from '../scope.js';
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** What the job routes need beside the tenant's scope. */
+export interface JobRouteDeps {
+  objects: ObjectStore;
+  links: LinkSigner;
+}
+
 /** Listing, reading, cancelling, retrying and downloading jobs. */
-export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
+export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
+  const { objects, links } = deps;
   const router = Router();
+  // The caller's tenant scope: its queries run under row-level security.
+  const jobsOf = (req: Request) => scopes(principalOf(req).tenantId).jobs;
+  const recordOf = (req: Request, action: string, jobId: string) => {
+    const principal = principalOf(req);
+    return scopes(principal.tenantId).audit.record({
+      tenantId: principal.tenantId,
+      actor: principal.subject,
+      action,
+      resource: `job/${jobId}`,
+      outcome: 'success',
+    });
+  };
 
   router.get('/jobs', async (req, res) => {
     const { tenantId } = principalOf(req);
-    const page = await jobs.list(tenantId, listOptionsOf(req));
+    const page = await jobsOf(req).list(tenantId, listOptionsOf(req));
     res.json({
-      jobs: page.jobs.map((job) => toJobView(job)),
+      jobs: page.jobs.map((job) => toJobView(job, links)),
       nextCursor: page.nextCursor,
     });
   });
@@ -39,24 +56,35 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
   router.get('/jobs/:id', async (req, res) => {
     const { tenantId } = principalOf(req);
     const id = jobIdOf(req);
-    const job = await jobs.get(tenantId, id);
-    const history = await jobs.history(tenantId, id);
-    res.json(toJobView(job, { history }));
+    const job = await jobsOf(req).get(tenantId, id);
+    const history = await jobsOf(req).history(tenantId, id);
+    res.json(toJobView(job, links, { history }));
   });
 
   router.post('/jobs/:id/cancel', async (req, res) => {
-    const job = await jobs.cancel(principalOf(req).tenantId, jobIdOf(req));
-    res.json(toJobView(job));
+    const job = await jobsOf(req).cancel(
+      principalOf(req).tenantId,
+      jobIdOf(req),
+    );
+    await recordOf(req, 'job.cancelled', job.id);
+    res.json(toJobView(job, links));
   });
 
   router.post('/jobs/:id/retry', async (req, res) => {
-    const job = await jobs.retry(principalOf(req).tenantId, jobIdOf(req));
-    res.status(202).location(`/jobs/${job.id}`).json(toJobView(job));
+    const job = await jobsOf(req).retry(
+      principalOf(req).tenantId,
+      jobIdOf(req),
+    );
+    await recordOf(req, 'job.retried', job.id);
+    res.status(202).location(`/jobs/${job.id}`).json(toJobView(job, links));
   });
 
   router.get('/jobs/:id/bundle', async (req, res) => {
-    const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
+    const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
     const bundle = bundleOf(job);
+    // A download is recorded once per request, ranges included: an
+    // auditor sees every fetch of the tenant's bundle.
+    if (req.method === 'GET') await recordOf(req, 'bundle.downloaded', job.id);
     await sendObject(req, res, objects, bundle.objectKey, {
       fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
       sha512: bundle.sha512,
@@ -65,7 +93,7 @@ export function jobRoutes(jobs: JobService, objects: ObjectStore): Router {
   });
 
   router.get('/jobs/:id/bundle.sig', async (req, res) => {
-    const job = await jobs.get(principalOf(req).tenantId, jobIdOf(req));
+    const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
     const { signature, objectKey, size } = bundleOf(job);
     // The signature is only worth having while its bundle is.
     await storedBundleOf(objects, objectKey, size);

@@ -13,6 +13,7 @@ import {
   type StoredKey,
 } from '../../signing/index.js';
 import { withRuntime } from '../context.js';
+import type { Runtime } from '../runtime.js';
 import type { CliIo } from '../io.js';
 
 interface PasswordFlags {
@@ -107,9 +108,11 @@ function importCommand(io: CliIo): Command {
       const said = await withRuntime(flags, async (rt) => {
         if (window) {
           const keyId = await rt.keys.importRetired(privateKey, window);
+          await auditKeyOperation(rt, 'key.imported', keyId);
           return `imported ${keyId} as retired\n`;
         }
         const result = await rt.keys.rotate(privateKey, 'imported');
+        await auditKeyOperation(rt, 'key.rotated', result.keyId);
         return rotationLine(result.keyId, result.previousKeyId);
       });
       io.out(said);
@@ -151,9 +154,14 @@ function rotateCommand(io: CliIo): Command {
           })
         ).privateKey
       : generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
-    const result = await withRuntime(flags, (rt) =>
-      rt.keys.rotate(next, flags.key ? 'imported' : 'generated'),
-    );
+    const result = await withRuntime(flags, async (rt) => {
+      const rotated = await rt.keys.rotate(
+        next,
+        flags.key ? 'imported' : 'generated',
+      );
+      await auditKeyOperation(rt, 'key.rotated', rotated.keyId);
+      return rotated;
+    });
     io.out(rotationLine(result.keyId, result.previousKeyId));
   });
 }
@@ -168,9 +176,14 @@ function retireCommand(io: CliIo): Command {
     const until = flags.validUntil
       ? toInstant(flags.validUntil, 'valid-until')
       : undefined;
-    const key = await withRuntime(flags, async (rt) =>
-      rt.keys.retire(await resolveKeyId(rt.keys, id), until),
-    );
+    const key = await withRuntime(flags, async (rt) => {
+      const retired = await rt.keys.retire(
+        await resolveKeyId(rt.keys, id),
+        until,
+      );
+      await auditKeyOperation(rt, 'key.retired', retired.keyId);
+      return retired;
+    });
     io.out(`${key.keyId} is retired, valid until ${iso(key.validUntil)}\n`);
   });
 }
@@ -185,9 +198,16 @@ function revokeCommand(io: CliIo): Command {
     if (flags.reason.trim() === '') {
       throw new PackagerError('DP_REQUEST_INVALID', '--reason is empty');
     }
-    const { key, changed } = await withRuntime(flags, async (rt) =>
-      rt.keys.revoke(await resolveKeyId(rt.keys, id), flags.reason),
-    );
+    const { key, changed } = await withRuntime(flags, async (rt) => {
+      const revocation = await rt.keys.revoke(
+        await resolveKeyId(rt.keys, id),
+        flags.reason,
+      );
+      if (revocation.changed) {
+        await auditKeyOperation(rt, 'key.revoked', revocation.key.keyId);
+      }
+      return revocation;
+    });
     io.out(
       changed
         ? `${key.keyId} is revoked as of ${iso(key.revokedAt)}\n`
@@ -195,6 +215,22 @@ function revokeCommand(io: CliIo): Command {
             `for the same reason; nothing changed\n`,
     );
   });
+}
+
+/**
+ * Signing keys serve every tenant, so a key operation is written into
+ * every tenant's audit trail: each sees what changed about its bundles.
+ */
+async function auditKeyOperation(rt: Runtime, action: string, keyId: string) {
+  for (const tenant of await rt.store.listTenants()) {
+    await rt.audit.record({
+      tenantId: tenant.id,
+      actor: 'operator',
+      action,
+      resource: `signing-key/${keyId}`,
+      outcome: 'success',
+    });
+  }
 }
 
 /** A full key id, or a prefix of its hex that names exactly one key. */

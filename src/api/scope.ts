@@ -1,0 +1,14 @@
+import type { AuditTrail } from '../audit/index.js';
+import type { JobService } from '../jobs/index.js';
+
+/**
+ * What a request may use of the database, for its caller's tenant only:
+ * services built on a tenant-scoped connection (row-level security), so
+ * that a route forgetting a filter still cannot reach another tenant.
+ */
+export interface TenantScope {
+  jobs: JobService;
+  audit: AuditTrail;
+}
+
+export type TenantScopes = (tenantId: string) => TenantScope;

@@ -1,0 +1,6 @@
+export {
+  AuditTrail,
+  OWN_SOURCE_FORMAT,
+  type AuditRecord,
+  type AuditSink,
+} from './trail.js';

@@ -1,0 +1,6 @@
+export {
+  assertPublicUrl,
+  type CheckedUrl,
+  type Resolve,
+  type UrlPolicy,
+} from './urlguard.js';

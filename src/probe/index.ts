@@ -1,0 +1,6 @@
+export {
+  probeIsolation,
+  type Canary,
+  type ProbeCheck,
+  type ProbeOptions,
+} from './isolation.js';
