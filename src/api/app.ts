@@ -4,14 +4,19 @@ import type { EvidenceStore } from '../evidence/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
+import type { FeatureFlags } from '../flags/index.js';
 import { authenticate } from './auth.js';
+import { requireFeature } from './features.js';
 import { openApiDocument } from './openapi.js';
 import { methodNotAllowed } from './methods.js';
 import { errorHandler, notFound } from './problem.js';
 import { requestLog } from './requestlog.js';
+import { estimateRoutes } from './routes/estimate.js';
 import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
+import { meRoutes } from './routes/me.js';
+import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
   config: Pick<Config, 'apiTokens'>;
@@ -21,6 +26,9 @@ export interface ApiDeps {
   keys: PublishedKeys;
   logger: Logger;
   metrics: Metrics;
+  flags: FeatureFlags;
+  /** The built web UI (dist/web), served under /ui/. */
+  webRoot: string;
 }
 
 /** The HTTP API: public routes first, then everything behind a token. */
@@ -46,10 +54,17 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openApiDocument);
   });
   app.use(keyRoutes(deps.keys));
+  app.use(uiRoutes(deps.webRoot));
 
   const secured = express.Router();
   secured.use(authenticate(deps.config.apiTokens));
+  secured.use(meRoutes(deps.store, deps.flags));
+  secured.use(
+    '/disclosures',
+    requireFeature(deps.flags, 'disclosurePackager.api'),
+  );
   secured.use(exportRoutes(deps.store, deps.jobs));
+  secured.use(estimateRoutes(deps.store));
   secured.use(jobRoutes(deps.jobs, deps.objects));
   app.use(secured);
 

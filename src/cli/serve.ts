@@ -1,10 +1,12 @@
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type PgBoss from 'pg-boss';
 import { createApp } from '../api/index.js';
 import type { ApiToken, Config } from '../config/index.js';
 import { PackagerError } from '../domain/index.js';
 import { DEMO_TENANTS, seedDemoTenants } from '../evidence/index.js';
+import { flagsFromConfig } from '../flags/index.js';
 import { ExportWorker, JobService, startQueue } from '../jobs/index.js';
 import { LocalObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
@@ -12,6 +14,9 @@ import { openRuntime, type Runtime } from './runtime.js';
 import { demoTokensFile, loadOrCreateDemoTokens } from './tokens.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where `npm run build` puts the web UI. */
+export const WEB_ROOT = path.join(PACKAGE_ROOT, 'dist', 'web');
 
 export interface Server {
   url: string;
@@ -32,7 +37,7 @@ export interface Server {
 export async function startServer(
   config: Config,
   logger: Logger,
-  options: { now?: () => Date; worker?: boolean } = {},
+  options: { now?: () => Date; worker?: boolean; webRoot?: string } = {},
 ): Promise<Server> {
   const withWorker = options.worker ?? true;
   if (!withWorker && !config.databaseUrl) {
@@ -43,6 +48,7 @@ export async function startServer(
         'PostgreSQL server shared with `disclosure-packager worker`',
     );
   }
+  const flags = flagsFromConfig(config);
   const runtime = await openRuntime(config, logger);
   let boss: PgBoss | undefined;
   let worker: ExportWorker | undefined;
@@ -65,7 +71,13 @@ export async function startServer(
       jobs.onEnqueued = () => started.wake();
       worker = started;
     }
-    const app = createApp({ ...runtime, config: { apiTokens: tokens }, jobs });
+    const app = createApp({
+      ...runtime,
+      config: { apiTokens: tokens },
+      jobs,
+      flags,
+      webRoot: options.webRoot ?? WEB_ROOT,
+    });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       http.once('listening', resolve).once('error', (error) => {

@@ -67,6 +67,8 @@ const ENV_NAMES: Record<string, string> = {
   workerConcurrency: 'DP_WORKER_CONCURRENCY',
   databaseUrl: 'DATABASE_URL',
   databaseSchema: 'DP_DATABASE_SCHEMA',
+  flagsFile: 'DP_FLAGS_FILE',
+  flags: 'DP_FLAGS',
 };
 
 const configSchema = z.object({
@@ -85,6 +87,10 @@ const configSchema = z.object({
   signingKeyPassword: z.string().optional(),
   apiTokens: z.array(tokenSchema),
   jobs: jobsSchema,
+  /** A JSON file of feature flag rules; docs/operations.md shows one. */
+  flagsFile: z.string().min(1).optional(),
+  /** `flag=on|off` and `flag@tenant=on|off` entries over the file's. */
+  flags: z.string().default(''),
 });
 
 /** The product's one configuration object, validated at start-up. */
@@ -116,6 +122,8 @@ export function loadConfig(
     seedDemo: toBoolean(env.DP_SEED_DEMO),
     signingKeyPassword: env.DP_SIGNING_KEY_PASSWORD,
     apiTokens: env.DP_API_TOKENS ? parseTokens(env.DP_API_TOKENS) : undefined,
+    flagsFile: env.DP_FLAGS_FILE || undefined,
+    flags: env.DP_FLAGS,
   });
   const jobsFromEnv = stripUndefined(
     Object.fromEntries(
