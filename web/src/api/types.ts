@@ -41,7 +41,7 @@ export interface KindResult {
   expected: number;
   exported: number;
   retries: number;
-  reason: string | null;
+  reason: { code: string; message: string } | null;
 }
 
 export interface Job {

@@ -201,7 +201,7 @@ function PartialWarning(props: { job: Job }) {
       <ul>
         {omitted.map(([kind, result]) => (
           <li key={kind}>
-            <strong>{KIND_LABELS[kind]}</strong>: {result?.reason ?? 'no reason given'}
+            <strong>{KIND_LABELS[kind]}</strong>: {result?.reason?.message ?? 'no reason given'}
           </li>
         ))}
       </ul>
