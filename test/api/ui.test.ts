@@ -12,7 +12,7 @@ const NOW = new Date('2026-01-20T12:00:00Z');
 const INDEX_HTML = '<!doctype html><div id="root"></div>\n';
 
 function estimatePath(params: Record<string, string>): string {
-  return `/disclosures/estimate?${new URLSearchParams(params)}`;
+  return `/disclosures/estimate?${new URLSearchParams(params).toString()}`;
 }
 
 describe('the routes the web UI needs', () => {
@@ -27,7 +27,8 @@ describe('the routes the web UI needs', () => {
     api = await startTestServer({
       now: NOW,
       webRoot,
-      flags: 'disclosurePackager.api@globex=off,disclosurePackager.ui@globex=off',
+      flags:
+        'disclosurePackager.api@globex=off,disclosurePackager.ui@globex=off',
     });
   });
   afterAll(async () => {
@@ -124,7 +125,11 @@ describe('the routes the web UI needs', () => {
     it('refuses an impossible date', async () => {
       const reply = await api.call(
         'GET',
-        estimatePath({ tenantId: 'acme', from: '2026-02-30T00:00:00Z', to: WINDOW.to }),
+        estimatePath({
+          tenantId: 'acme',
+          from: '2026-02-30T00:00:00Z',
+          to: WINDOW.to,
+        }),
       );
       expect(reply.status).toBe(400);
       expect(reply.json.code).toBe('DP_TIME_INVALID');

@@ -141,8 +141,10 @@ describe.skipIf(!CHROMIUM_PRESENT)('the web UI in Chromium', () => {
       'alice@acme · tenant acme · role exporter',
     );
     expect(page.url()).not.toContain(api.tokens.acme);
-    const stored = await page.evaluate(() => ({ ...sessionStorage }));
-    expect(Object.values(stored)).toEqual([api.tokens.acme]);
+    const stored = await page.evaluate<string[]>(
+      'Object.values(sessionStorage)',
+    );
+    expect(stored).toEqual([api.tokens.acme]);
   });
 
   it('shows the window in UTC and in Berlin time, with live counts', async () => {
@@ -162,9 +164,9 @@ describe.skipIf(!CHROMIUM_PRESENT)('the web UI in Chromium', () => {
     await page.getByLabel('Custom').check();
     await page.getByLabel('Start (UTC, included)').fill('2026-06-01T00:00');
     await page.getByLabel('End (UTC, not included)').fill('2026-05-01T00:00');
-    expect(await page.locator('.window-summary [role=alert]').textContent()).toBe(
-      'The end must be after the start.',
-    );
+    expect(
+      await page.locator('.window-summary [role=alert]').textContent(),
+    ).toBe('The end must be after the start.');
     expect(
       await page.getByRole('button', { name: 'Start export' }).isDisabled(),
     ).toBe(true);
@@ -172,7 +174,9 @@ describe.skipIf(!CHROMIUM_PRESENT)('the web UI in Chromium', () => {
 
   it('says so before the export when the window holds nothing', async () => {
     await page.getByLabel(/^Last year/).check();
-    await page.getByRole('heading', { name: 'No evidence in this window' }).waitFor();
+    await page
+      .getByRole('heading', { name: 'No evidence in this window' })
+      .waitFor();
     expect(await page.getByText('nothing in this window').count()).toBe(5);
     await screenshot(page, 'new-export-empty');
   });
@@ -255,9 +259,10 @@ describe.skipIf(!CHROMIUM_PRESENT)('the web UI in Chromium', () => {
     const outcome = page.getByTestId('verify-outcome');
     await outcome.waitFor();
     expect(await outcome.getAttribute('data-verdict')).toBe('verified');
-    const statuses = await page
-      .locator('[data-check]')
-      .evaluateAll((items) => items.map((i) => i.getAttribute('data-status')));
+    const checks = await page.locator('[data-check]').all();
+    const statuses = await Promise.all(
+      checks.map((check) => check.getAttribute('data-status')),
+    );
     expect(statuses).toEqual(Array(6).fill('pass'));
     await screenshot(page, 'verify-good');
     await expectNoSeriousA11yViolations(page);
@@ -268,14 +273,19 @@ describe.skipIf(!CHROMIUM_PRESENT)('the web UI in Chromium', () => {
     await rewriteZip(downloaded, tampered, (items) =>
       items.map((item) =>
         item.name.startsWith('audit-events/')
-          ? { ...item, data: Buffer.from(item.data.toString().replace('"', "'")) }
+          ? {
+              ...item,
+              data: Buffer.from(item.data.toString().replace('"', "'")),
+            }
           : item,
       ),
     );
     await page.getByLabel('Bundle ZIP').setInputFiles(tampered);
     await page.getByRole('button', { name: 'Verify bundle' }).click();
     const outcome = page.getByTestId('verify-outcome');
-    await expect.poll(() => outcome.getAttribute('data-verdict')).toBe('failed');
+    await expect
+      .poll(() => outcome.getAttribute('data-verdict'))
+      .toBe('failed');
     expect(
       await page.locator('[data-check=files] .check-detail').textContent(),
     ).toMatch(/^changed since signing: audit-events\//);
@@ -301,7 +311,9 @@ describe.skipIf(!CHROMIUM_PRESENT)('the web UI in Chromium', () => {
   it('tells a token with no tenant what to do', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, api.tokens.stranger);
-    await page.getByRole('heading', { name: 'No tenant to export for' }).waitFor();
+    await page
+      .getByRole('heading', { name: 'No tenant to export for' })
+      .waitFor();
     await expectNoSeriousA11yViolations(page);
   });
 
@@ -312,7 +324,9 @@ describe.skipIf(!CHROMIUM_PRESENT)('the web UI in Chromium', () => {
     await api.close();
     closed = true;
     await page.getByRole('link', { name: 'Your exports' }).click();
-    await page.getByRole('heading', { name: 'Could not load your exports' }).waitFor();
+    await page
+      .getByRole('heading', { name: 'Could not load your exports' })
+      .waitFor();
     expect(await page.getByRole('alert').textContent()).toContain(
       'The Disclosure Packager service could not be reached.',
     );
@@ -377,7 +391,9 @@ describe.skipIf(!CHROMIUM_PRESENT)('a failed export in Chromium', () => {
       'What to do next: Export a shorter window',
     );
     await alert.getByRole('button', { name: 'Try again' }).waitFor();
-    expect(await page.getByRole('button', { name: 'Download bundle' }).count()).toBe(0);
+    expect(
+      await page.getByRole('button', { name: 'Download bundle' }).count(),
+    ).toBe(0);
     await screenshot(page, 'job-failed');
     await expectNoSeriousA11yViolations(page);
   });

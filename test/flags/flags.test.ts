@@ -90,7 +90,10 @@ describe('feature flags', () => {
   it('reads DP_FLAGS_FILE and DP_FLAGS into the configuration', () => {
     const config = loadConfig(
       {},
-      { DP_FLAGS_FILE: '/etc/dp/flags.json', DP_FLAGS: 'disclosurePackager.ui=off' },
+      {
+        DP_FLAGS_FILE: '/etc/dp/flags.json',
+        DP_FLAGS: 'disclosurePackager.ui=off',
+      },
     );
     expect(config.flagsFile).toBe('/etc/dp/flags.json');
     expect(config.flags).toBe('disclosurePackager.ui=off');

@@ -79,7 +79,10 @@ export function App() {
       <Frame onSignOut={signOut}>
         <main id="main">
           <h1>Disclosure Packager</h1>
-          <Unreachable error={load.error} onRetry={() => setAttempt((a) => a + 1)} />
+          <Unreachable
+            error={load.error}
+            onRetry={() => setAttempt((a) => a + 1)}
+          />
         </main>
       </Frame>
     );
@@ -89,7 +92,10 @@ export function App() {
       <Frame me={load.me} onSignOut={signOut}>
         <main id="main">
           <h1>Not enabled for your organisation yet</h1>
-          <StateMessage tone="empty" title="The web app is not enabled for this tenant">
+          <StateMessage
+            tone="empty"
+            title="The web app is not enabled for this tenant"
+          >
             The Disclosure Packager web app is being rolled out gradually and is
             not yet switched on for tenant <strong>{load.me.tenantId}</strong>.
             Ask your administrator to enable it; until then, exports work
@@ -113,9 +119,15 @@ function Unreachable(props: { error: ApiError; onRetry: () => void }) {
   return (
     <StateMessage
       tone="error"
-      title={unreachable ? 'The service cannot be reached' : 'Something went wrong'}
+      title={
+        unreachable ? 'The service cannot be reached' : 'Something went wrong'
+      }
       action={
-        <button type="button" className="button-primary" onClick={props.onRetry}>
+        <button
+          type="button"
+          className="button-primary"
+          onClick={props.onRetry}
+        >
           Try again
         </button>
       }
@@ -148,7 +160,12 @@ function SignedIn(props: { api: ApiClient; me: Me; onSignOut: () => void }) {
   }, [route]);
 
   return (
-    <Frame me={props.me} onSignOut={props.onSignOut} route={route} navigate={navigate}>
+    <Frame
+      me={props.me}
+      onSignOut={props.onSignOut}
+      route={route}
+      navigate={navigate}
+    >
       <main id="main">
         <h1 ref={heading} tabIndex={-1}>
           {TITLES[route.page]}
@@ -170,7 +187,14 @@ function Page(props: {
     case 'export':
       return <NewExport api={api} me={me} navigate={navigate} />;
     case 'job':
-      return <JobPage key={route.jobId} api={api} jobId={route.jobId} navigate={navigate} />;
+      return (
+        <JobPage
+          key={route.jobId}
+          api={api}
+          jobId={route.jobId}
+          navigate={navigate}
+        />
+      );
     case 'history':
       return <History api={api} me={me} navigate={navigate} />;
     case 'verify':
@@ -220,7 +244,11 @@ function Frame(props: {
               <ul className="nav">
                 {NAV.map((item) => (
                   <li key={item.label}>
-                    <Link to={item.route} navigate={navigate} current={route.page === item.route.page}>
+                    <Link
+                      to={item.route}
+                      navigate={navigate}
+                      current={route.page === item.route.page}
+                    >
                       {item.label}
                     </Link>
                   </li>
@@ -235,7 +263,11 @@ function Frame(props: {
                 <abbr title={me.roleNote}>{me.role}</abbr>
               </span>
               {props.onSignOut && (
-                <button type="button" className="button-small" onClick={props.onSignOut}>
+                <button
+                  type="button"
+                  className="button-small"
+                  onClick={props.onSignOut}
+                >
                   Sign out
                 </button>
               )}

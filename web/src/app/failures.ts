@@ -18,7 +18,7 @@ const ADVICE: Record<string, FailureAdvice> = {
     next: 'Try again in a few minutes; your administrator may need to check the storage.',
   },
   DP_DATABASE_UNAVAILABLE: {
-    what: "The service lost its database while working on the export.",
+    what: 'The service lost its database while working on the export.',
     next: 'Try again; if it keeps failing, tell your administrator.',
   },
   DP_WORKER_LOST: {

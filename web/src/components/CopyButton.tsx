@@ -13,7 +13,11 @@ export function CopyButton(props: { value: string; label: string }) {
   };
   return (
     <span className="copy">
-      <button type="button" className="button-small" onClick={() => void copy()}>
+      <button
+        type="button"
+        className="button-small"
+        onClick={() => void copy()}
+      >
         {props.label}
       </button>
       <span role="status" className="copy-status">

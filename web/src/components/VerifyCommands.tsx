@@ -34,8 +34,8 @@ export function VerifyCommands(props: { job: Job }) {
     <details className="panel how-to-verify">
       <summary>How to verify this bundle</summary>
       <p>
-        Run these in a terminal with <code>curl</code>, <code>unzip</code>,
-        GNU coreutils and OpenSSL; no other network access is needed. Set{' '}
+        Run these in a terminal with <code>curl</code>, <code>unzip</code>, GNU
+        coreutils and OpenSSL; no other network access is needed. Set{' '}
         <code>DP_TOKEN</code> to your API token first. Or drop the file on the{' '}
         Verify page of this app.
       </p>

@@ -43,7 +43,7 @@ describe('WindowPicker', () => {
     await user.click(screen.getByLabelText('Last 30 days'));
     await user.keyboard('{ArrowRight}');
     expect(
-      (screen.getByLabelText('Last 90 days') as HTMLInputElement).checked,
+      screen.getByLabelText<HTMLInputElement>('Last 90 days').checked,
     ).toBe(true);
     expect(
       screen.getByText('2026-09-05 00:00 UTC → 2026-12-04 00:00 UTC'),

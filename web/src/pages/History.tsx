@@ -1,7 +1,12 @@
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../api/client';
 import { JOB_STATUSES, type Job, type JobStatus, type Me } from '../api/types';
-import { formatBytes, formatLocal, formatUtc, KIND_LABELS } from '../app/format';
+import {
+  formatBytes,
+  formatLocal,
+  formatUtc,
+  KIND_LABELS,
+} from '../app/format';
 import type { Route } from '../app/router';
 import { DownloadButton } from '../components/DownloadButton';
 import { Link } from '../components/Link';
@@ -56,7 +61,9 @@ export function History(props: {
         <select
           id="status-filter"
           value={status ?? ''}
-          onChange={(e) => setStatus((e.target.value || null) as JobStatus | null)}
+          onChange={(e) =>
+            setStatus((e.target.value || null) as JobStatus | null)
+          }
         >
           <option value="">All exports</option>
           {JOB_STATUSES.map((s) => (
@@ -71,7 +78,11 @@ export function History(props: {
           tone="error"
           title="Could not load your exports"
           action={
-            <button type="button" className="button-secondary" onClick={() => setAttempt((a) => a + 1)}>
+            <button
+              type="button"
+              className="button-secondary"
+              onClick={() => setAttempt((a) => a + 1)}
+            >
               Try again
             </button>
           }
@@ -85,7 +96,11 @@ export function History(props: {
           tone="empty"
           title={status ? `No ${status} exports` : 'No exports yet'}
           action={
-            <Link to={{ page: 'export' }} navigate={props.navigate} className="button-link">
+            <Link
+              to={{ page: 'export' }}
+              navigate={props.navigate}
+              className="button-link"
+            >
               Start a new export
             </Link>
           }
@@ -99,7 +114,11 @@ export function History(props: {
         <JobTable api={api} jobs={jobs} navigate={props.navigate} />
       )}
       {cursor && (
-        <button type="button" className="button-secondary" onClick={() => void more()}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => void more()}
+        >
           Show older exports
         </button>
       )}
@@ -115,7 +134,9 @@ function JobTable(props: {
   return (
     <div className="table-wrap">
       <table className="jobs">
-        <caption className="visually-hidden">Your exports, newest first</caption>
+        <caption className="visually-hidden">
+          Your exports, newest first
+        </caption>
         <thead>
           <tr>
             <th scope="col">Requested</th>
@@ -144,8 +165,15 @@ function JobTable(props: {
               </td>
               <td>{job.bundle ? formatBytes(job.bundle.size) : '—'}</td>
               <td className="row-actions">
-                <Link to={{ page: 'job', jobId: job.jobId }} navigate={props.navigate}>
-                  Details<span className="visually-hidden"> of export {job.jobId}</span>
+                <Link
+                  to={{ page: 'job', jobId: job.jobId }}
+                  navigate={props.navigate}
+                >
+                  Details
+                  <span className="visually-hidden">
+                    {' '}
+                    of export {job.jobId}
+                  </span>
                 </Link>
                 {job.bundle && (
                   <DownloadButton api={props.api} job={job} label="Download" />

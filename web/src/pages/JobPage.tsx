@@ -43,7 +43,9 @@ export function JobPage(props: {
     return (
       <StateMessage
         tone="error"
-        title={error.status === 404 ? 'No such export' : 'Could not load the export'}
+        title={
+          error.status === 404 ? 'No such export' : 'Could not load the export'
+        }
         action={
           <Link to={{ page: 'history' }} navigate={props.navigate}>
             Go to your exports
@@ -88,7 +90,9 @@ export function JobPage(props: {
           </p>
         )}
       </section>
-      {active && <ProgressPanel job={job} onCancel={() => void act('cancel')} />}
+      {active && (
+        <ProgressPanel job={job} onCancel={() => void act('cancel')} />
+      )}
       {job.status === 'partial' && <PartialWarning job={job} />}
       {(job.status === 'failed' || job.status === 'cancelled') && (
         <FailurePanel job={job} onRetry={() => void act('retry')} />
@@ -156,8 +160,8 @@ function ProgressPanel(props: { job: Job; onCancel: () => void }) {
       </p>
       <label className="progress-label" htmlFor="job-progress">
         {progress.itemsDone.toLocaleString('en')} of{' '}
-        {total.toLocaleString('en')} items,{' '}
-        {formatBytes(progress.bytesWritten)} written
+        {total.toLocaleString('en')} items, {formatBytes(progress.bytesWritten)}{' '}
+        written
         {progress.etaSeconds !== null &&
           `, ${formatEta(progress.etaSeconds)} left`}
       </label>
@@ -167,7 +171,11 @@ function ProgressPanel(props: { job: Job; onCancel: () => void }) {
         value={total > 0 ? progress.itemsDone : undefined}
       />
       <div className="actions">
-        <button type="button" className="button-secondary" onClick={props.onCancel}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={props.onCancel}
+        >
           Cancel export
         </button>
       </div>
@@ -193,7 +201,10 @@ function PartialWarning(props: { job: Job }) {
     ([, result]) => result?.status === 'omitted',
   );
   return (
-    <StateMessage tone="warning" title="Partial bundle: some evidence is missing">
+    <StateMessage
+      tone="warning"
+      title="Partial bundle: some evidence is missing"
+    >
       <p>
         The bundle is signed and complete for what it holds, but these kinds
         could not be collected and are not in it:
@@ -201,7 +212,8 @@ function PartialWarning(props: { job: Job }) {
       <ul>
         {omitted.map(([kind, result]) => (
           <li key={kind}>
-            <strong>{KIND_LABELS[kind]}</strong>: {result?.reason?.message ?? 'no reason given'}
+            <strong>{KIND_LABELS[kind]}</strong>:{' '}
+            {result?.reason?.message ?? 'no reason given'}
           </li>
         ))}
       </ul>
@@ -215,13 +227,19 @@ function PartialWarning(props: { job: Job }) {
 
 function FailurePanel(props: { job: Job; onRetry: () => void }) {
   const cancelled = props.job.status === 'cancelled';
-  const advice = adviceFor(cancelled ? 'DP_JOB_CANCELLED' : props.job.error?.code);
+  const advice = adviceFor(
+    cancelled ? 'DP_JOB_CANCELLED' : props.job.error?.code,
+  );
   return (
     <StateMessage
       tone="error"
       title={cancelled ? 'Export cancelled' : 'Export failed'}
       action={
-        <button type="button" className="button-secondary" onClick={props.onRetry}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={props.onRetry}
+        >
           Try again
         </button>
       }

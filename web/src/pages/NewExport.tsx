@@ -88,7 +88,11 @@ export function NewExport(props: {
 
   return (
     <form className="stack" onSubmit={(e) => void submit(e)} noValidate>
-      <TenantPicker tenants={me.tenants} value={tenantId} onChange={setTenantId} />
+      <TenantPicker
+        tenants={me.tenants}
+        value={tenantId}
+        onChange={setTenantId}
+      />
       <WindowPicker choice={choice} now={now} onChange={setChoice} />
       <ArtifactChecklist
         selected={selected}

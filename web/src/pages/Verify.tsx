@@ -1,6 +1,12 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { formatBytes } from '../app/format';
-import { CHECKS, type BundleFacts, type CheckResult, type Verdict, type VerifyMessage } from '../verify/checks';
+import {
+  CHECKS,
+  type BundleFacts,
+  type CheckResult,
+  type Verdict,
+  type VerifyMessage,
+} from '../verify/checks';
 
 interface Run {
   results: Partial<Record<CheckResult['id'], CheckResult>>;
@@ -40,7 +46,13 @@ export function Verify() {
     next.onmessage = (event: MessageEvent<VerifyMessage>) =>
       setRun((current) => current && apply(current, event.data));
     next.onerror = (event) =>
-      setRun((current) => current && { ...current, error: event.message || 'the verifier stopped' });
+      setRun(
+        (current) =>
+          current && {
+            ...current,
+            error: event.message || 'the verifier stopped',
+          },
+      );
     next.postMessage({ zip, key: keyText });
   };
 
@@ -69,7 +81,10 @@ export function Verify() {
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
       >
-        <p className="dropzone-hint">Drop the bundle ZIP here (and the key, if you have it), or choose the files:</p>
+        <p className="dropzone-hint">
+          Drop the bundle ZIP here (and the key, if you have it), or choose the
+          files:
+        </p>
         <div className="field">
           <label htmlFor="bundle-file">Bundle ZIP</label>
           <input
@@ -78,10 +93,16 @@ export function Verify() {
             accept=".zip,application/zip"
             onChange={(e) => setZip(e.target.files?.[0] ?? null)}
           />
-          {zip && <p className="hint">{zip.name}, {formatBytes(zip.size)}</p>}
+          {zip && (
+            <p className="hint">
+              {zip.name}, {formatBytes(zip.size)}
+            </p>
+          )}
         </div>
         <div className="field">
-          <label htmlFor="key-file">Public key or published key list (optional)</label>
+          <label htmlFor="key-file">
+            Public key or published key list (optional)
+          </label>
           <input
             id="key-file"
             type="file"
@@ -97,7 +118,12 @@ export function Verify() {
         </div>
       </div>
       <div className="actions">
-        <button type="button" className="button-primary" disabled={!zip || running} onClick={() => void start()}>
+        <button
+          type="button"
+          className="button-primary"
+          disabled={!zip || running}
+          onClick={() => void start()}
+        >
           {running ? 'Verifying…' : 'Verify bundle'}
         </button>
       </div>
@@ -111,9 +137,19 @@ function apply(run: Run, message: VerifyMessage): Run {
     case 'progress':
       return { ...run, progress: { done: message.done, total: message.total } };
     case 'check':
-      return { ...run, results: { ...run.results, [message.result.id]: message.result } };
+      return {
+        ...run,
+        results: { ...run.results, [message.result.id]: message.result },
+      };
     case 'done':
-      return { ...run, outcome: { verdict: message.verdict, facts: message.facts, elapsedMs: message.elapsedMs } };
+      return {
+        ...run,
+        outcome: {
+          verdict: message.verdict,
+          facts: message.facts,
+          elapsedMs: message.elapsedMs,
+        },
+      };
     case 'error':
       return { ...run, error: message.message };
   }
@@ -129,15 +165,26 @@ function Results(props: { run: Run }) {
           <label htmlFor="verify-progress" className="progress-label">
             Hashed {formatBytes(progress.done)} of {formatBytes(progress.total)}
           </label>
-          <progress id="verify-progress" max={Math.max(progress.total, 1)} value={progress.done} />
+          <progress
+            id="verify-progress"
+            max={Math.max(progress.total, 1)}
+            value={progress.done}
+          />
         </>
       )}
       <ol className="checks">
         {CHECKS.map((check) => {
           const result = results[check.id];
           return (
-            <li key={check.id} className={`check check-${result?.status ?? 'waiting'}`} data-check={check.id} data-status={result?.status ?? 'waiting'}>
-              <span className="check-status">{result ? STATUS_TEXT[result.status] : 'Waiting'}</span>
+            <li
+              key={check.id}
+              className={`check check-${result?.status ?? 'waiting'}`}
+              data-check={check.id}
+              data-status={result?.status ?? 'waiting'}
+            >
+              <span className="check-status">
+                {result ? STATUS_TEXT[result.status] : 'Waiting'}
+              </span>
               <span className="check-title">{check.title}</span>
               {result && <span className="check-detail">{result.detail}</span>}
             </li>
@@ -169,17 +216,27 @@ const VERDICTS: Record<Verdict, { title: string; text: string }> = {
   },
 };
 
-function Outcome(props: { verdict: Verdict; facts: BundleFacts; elapsedMs: number }) {
+function Outcome(props: {
+  verdict: Verdict;
+  facts: BundleFacts;
+  elapsedMs: number;
+}) {
   const { facts } = props;
   const verdict = VERDICTS[props.verdict];
   return (
-    <div role="status" className={`outcome outcome-${props.verdict}`} data-testid="verify-outcome" data-verdict={props.verdict}>
+    <div
+      role="status"
+      className={`outcome outcome-${props.verdict}`}
+      data-testid="verify-outcome"
+      data-verdict={props.verdict}
+    >
       <strong>{verdict.title}</strong> {verdict.text}
       <span className="hint">
         {' '}
         {facts.tenant && `Tenant ${facts.tenant}; `}
         {facts.window && `window ${facts.window.from} → ${facts.window.to}; `}
-        {facts.files} files, {formatBytes(facts.bytes)} in {(props.elapsedMs / 1000).toFixed(1)} s.
+        {facts.files} files, {formatBytes(facts.bytes)} in{' '}
+        {(props.elapsedMs / 1000).toFixed(1)} s.
       </span>
     </div>
   );

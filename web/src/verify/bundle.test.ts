@@ -30,7 +30,9 @@ async function verify(
   const done = messages.find((m) => m.type === 'done');
   if (done?.type !== 'done') throw new Error('no done message');
   const checks = Object.fromEntries(
-    messages.flatMap((m) => (m.type === 'check' ? [[m.result.id, m.result]] : [])),
+    messages.flatMap((m) =>
+      m.type === 'check' ? [[m.result.id, m.result]] : [],
+    ),
   );
   return { verdict: done.verdict, checks };
 }
@@ -114,7 +116,9 @@ describe('verifyBundleBlob', () => {
 describe('derToRaw', () => {
   it('drops the sign byte and pads each integer to the width', () => {
     // r = 0x00 0x80 (positive 0x80), s = 0x01
-    const der = Uint8Array.from([0x30, 0x07, 0x02, 0x02, 0x00, 0x80, 0x02, 0x01, 0x01]);
+    const der = Uint8Array.from([
+      0x30, 0x07, 0x02, 0x02, 0x00, 0x80, 0x02, 0x01, 0x01,
+    ]);
     const raw = derToRaw(der, 4);
     expect(Array.from(raw)).toEqual([0, 0, 0, 0x80, 0, 0, 0, 1]);
   });

@@ -1,7 +1,25 @@
 import { sha512 } from '@noble/hashes/sha2.js';
-import type { BundleFacts, CheckResult, Verdict, VerifyMessage, VerifyRequest } from './checks';
-import { keyIdOf, pemToDer, toHex, verifyEcdsa, base64ToBytes } from './signature';
-import { openEntry, readEntries, readEntry, ZipError, type ZipEntry } from './zip';
+import type {
+  BundleFacts,
+  CheckResult,
+  Verdict,
+  VerifyMessage,
+  VerifyRequest,
+} from './checks';
+import {
+  keyIdOf,
+  pemToDer,
+  toHex,
+  verifyEcdsa,
+  base64ToBytes,
+} from './signature';
+import {
+  openEntry,
+  readEntries,
+  readEntry,
+  ZipError,
+  type ZipEntry,
+} from './zip';
 
 const INDEX = 'SHA512SUMS';
 const SIGNATURE = 'SHA512SUMS.sig';
@@ -68,7 +86,15 @@ async function runChecks(
   checkCoverage(entries, index.lines, decide);
   await readManifest(zip, byName.get(MANIFEST), facts);
   const bundleKey = await readText(zip, byName.get(PUBLIC_KEY));
-  await checkSignature(zip, byName, index.bytes, bundleKey, request, facts, decide);
+  await checkSignature(
+    zip,
+    byName,
+    index.bytes,
+    bundleKey,
+    request,
+    facts,
+    decide,
+  );
 }
 
 function verdictOf(results: CheckResult[]): Verdict {
@@ -80,14 +106,22 @@ function verdictOf(results: CheckResult[]): Verdict {
 
 function skipRest(ids: CheckResult['id'][], decide: (r: CheckResult) => void) {
   for (const id of ids) {
-    decide({ id, status: 'skip', detail: 'not checked: an earlier check failed' });
+    decide({
+      id,
+      status: 'skip',
+      detail: 'not checked: an earlier check failed',
+    });
   }
 }
 
 async function readIndex(zip: Blob, entry: ZipEntry | undefined) {
   if (!entry) {
     return {
-      result: { id: 'index', status: 'fail', detail: `the bundle has no ${INDEX}` } as CheckResult,
+      result: {
+        id: 'index',
+        status: 'fail',
+        detail: `the bundle has no ${INDEX}`,
+      } as CheckResult,
       lines: null,
       bytes: null,
     };
@@ -109,14 +143,21 @@ async function readIndex(zip: Blob, entry: ZipEntry | undefined) {
       result: {
         id: 'index',
         status: 'fail',
-        detail: lines.size === 0 ? 'the index is empty' : `malformed lines: ${bad.join(', ')}`,
+        detail:
+          lines.size === 0
+            ? 'the index is empty'
+            : `malformed lines: ${bad.join(', ')}`,
       } as CheckResult,
       lines: null,
       bytes: null,
     };
   }
   return {
-    result: { id: 'index', status: 'pass', detail: `${lines.size} files listed` } as CheckResult,
+    result: {
+      id: 'index',
+      status: 'pass',
+      detail: `${lines.size} files listed`,
+    } as CheckResult,
     lines,
     bytes,
   };
@@ -156,15 +197,24 @@ async function checkFiles(
       mismatched.push(`${entry.name} (${messageOf(error)})`);
       continue;
     }
-    if (toHex(hash.digest()) !== lines.get(entry.name)) mismatched.push(entry.name);
+    if (toHex(hash.digest()) !== lines.get(entry.name))
+      mismatched.push(entry.name);
   }
   report({ type: 'progress', done: total, total });
   facts.files = listed.length;
   facts.bytes = total;
   decide(
     mismatched.length === 0
-      ? { id: 'files', status: 'pass', detail: `${listed.length} files, ${total.toLocaleString('en')} bytes hashed` }
-      : { id: 'files', status: 'fail', detail: `changed since signing: ${mismatched.join(', ')}` },
+      ? {
+          id: 'files',
+          status: 'pass',
+          detail: `${listed.length} files, ${total.toLocaleString('en')} bytes hashed`,
+        }
+      : {
+          id: 'files',
+          status: 'fail',
+          detail: `changed since signing: ${mismatched.join(', ')}`,
+        },
   );
 }
 
@@ -182,12 +232,20 @@ function checkCoverage(
   ];
   decide(
     problems.length === 0
-      ? { id: 'coverage', status: 'pass', detail: 'the index and the ZIP agree' }
+      ? {
+          id: 'coverage',
+          status: 'pass',
+          detail: 'the index and the ZIP agree',
+        }
       : { id: 'coverage', status: 'fail', detail: problems.join('; ') },
   );
 }
 
-async function readManifest(zip: Blob, entry: ZipEntry | undefined, facts: BundleFacts) {
+async function readManifest(
+  zip: Blob,
+  entry: ZipEntry | undefined,
+  facts: BundleFacts,
+) {
   const text = await readText(zip, entry);
   if (!text) return;
   try {
@@ -218,7 +276,11 @@ async function checkSignature(
 ) {
   const signatureText = await readText(zip, byName.get(SIGNATURE));
   if (!signatureText || !bundleKeyPem) {
-    decide({ id: 'signature', status: 'fail', detail: `the bundle lacks ${signatureText ? PUBLIC_KEY : SIGNATURE}` });
+    decide({
+      id: 'signature',
+      status: 'fail',
+      detail: `the bundle lacks ${signatureText ? PUBLIC_KEY : SIGNATURE}`,
+    });
     return skipRest(['key'], decide);
   }
   const trust = await trustedKeyFor(bundleKeyPem, request.key);
@@ -233,10 +295,22 @@ async function checkSignature(
   }
   decide(
     valid === null
-      ? { id: 'signature', status: 'skip', detail: 'the key is not ECDSA P-256 or P-384; check it with the CLI' }
+      ? {
+          id: 'signature',
+          status: 'skip',
+          detail: 'the key is not ECDSA P-256 or P-384; check it with the CLI',
+        }
       : valid
-        ? { id: 'signature', status: 'pass', detail: `ECDSA signature verified with ${trust.pem ? 'your key' : "the bundle's own cosign.pub"}` }
-        : { id: 'signature', status: 'fail', detail: 'the signature does not match the checksum index and key' },
+        ? {
+            id: 'signature',
+            status: 'pass',
+            detail: `ECDSA signature verified with ${trust.pem ? 'your key' : "the bundle's own cosign.pub"}`,
+          }
+        : {
+            id: 'signature',
+            status: 'fail',
+            detail: 'the signature does not match the checksum index and key',
+          },
   );
   decide(trust.result);
 }
@@ -270,12 +344,21 @@ async function trustedKeyFor(
       },
     };
   }
-  if (given.text.trimStart().startsWith('{')) return fromKeyList(bundleKeyId, given);
+  if (given.text.trimStart().startsWith('{'))
+    return fromKeyList(bundleKeyId, given);
   let givenId: string;
   try {
     givenId = await keyIdOf(pemToDer(given.text));
   } catch (error) {
-    return { bundleKeyId, pem: null, result: { id: 'key', status: 'fail', detail: `${given.name}: ${messageOf(error)}` } };
+    return {
+      bundleKeyId,
+      pem: null,
+      result: {
+        id: 'key',
+        status: 'fail',
+        detail: `${given.name}: ${messageOf(error)}`,
+      },
+    };
   }
   return {
     bundleKeyId,
@@ -283,32 +366,70 @@ async function trustedKeyFor(
     result:
       givenId === bundleKeyId
         ? { id: 'key', status: 'pass', detail: `signed by your key ${givenId}` }
-        : { id: 'key', status: 'fail', detail: `the bundle names key ${bundleKeyId}, not your key ${givenId}` },
+        : {
+            id: 'key',
+            status: 'fail',
+            detail: `the bundle names key ${bundleKeyId}, not your key ${givenId}`,
+          },
   };
 }
 
-function fromKeyList(bundleKeyId: string, given: { name: string; text: string }): Trust {
-  let list: { keys?: { keyId: string; status: string; publicKeyPem: string; revocationReason?: string | null }[] };
+function fromKeyList(
+  bundleKeyId: string,
+  given: { name: string; text: string },
+): Trust {
+  let list: {
+    keys?: {
+      keyId: string;
+      status: string;
+      publicKeyPem: string;
+      revocationReason?: string | null;
+    }[];
+  };
   try {
     list = JSON.parse(given.text) as typeof list;
   } catch {
-    return { bundleKeyId, pem: null, result: { id: 'key', status: 'fail', detail: `${given.name} is not JSON` } };
+    return {
+      bundleKeyId,
+      pem: null,
+      result: {
+        id: 'key',
+        status: 'fail',
+        detail: `${given.name} is not JSON`,
+      },
+    };
   }
   const key = list.keys?.find((k) => k.keyId === bundleKeyId);
   if (!key) {
-    return { bundleKeyId, pem: null, result: { id: 'key', status: 'fail', detail: `${bundleKeyId} is not in the published key list ${given.name}` } };
+    return {
+      bundleKeyId,
+      pem: null,
+      result: {
+        id: 'key',
+        status: 'fail',
+        detail: `${bundleKeyId} is not in the published key list ${given.name}`,
+      },
+    };
   }
   if (key.status === 'revoked') {
     return {
       bundleKeyId,
       pem: key.publicKeyPem,
-      result: { id: 'key', status: 'fail', detail: `${bundleKeyId} was revoked${key.revocationReason ? `: ${key.revocationReason}` : ''}` },
+      result: {
+        id: 'key',
+        status: 'fail',
+        detail: `${bundleKeyId} was revoked${key.revocationReason ? `: ${key.revocationReason}` : ''}`,
+      },
     };
   }
   return {
     bundleKeyId,
     pem: key.publicKeyPem,
-    result: { id: 'key', status: 'pass', detail: `signed by ${bundleKeyId}, ${key.status} in the published key list (the CLI also checks its rotation statements)` },
+    result: {
+      id: 'key',
+      status: 'pass',
+      detail: `signed by ${bundleKeyId}, ${key.status} in the published key list (the CLI also checks its rotation statements)`,
+    },
   };
 }
 

@@ -1,9 +1,18 @@
 /** The checks the browser runs on a bundle, in the order it runs them. */
 export const CHECKS = [
   { id: 'zip', title: 'The file is a readable ZIP' },
-  { id: 'index', title: 'The checksum index (SHA512SUMS) is present and well formed' },
-  { id: 'files', title: 'Every file matches its SHA-512 in the checksum index' },
-  { id: 'coverage', title: 'No file is missing from the bundle or left out of the index' },
+  {
+    id: 'index',
+    title: 'The checksum index (SHA512SUMS) is present and well formed',
+  },
+  {
+    id: 'files',
+    title: 'Every file matches its SHA-512 in the checksum index',
+  },
+  {
+    id: 'coverage',
+    title: 'No file is missing from the bundle or left out of the index',
+  },
   { id: 'signature', title: 'The signature over the checksum index is valid' },
   { id: 'key', title: 'The signing key is one you trust' },
 ] as const;

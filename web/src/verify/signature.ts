@@ -2,9 +2,8 @@
 
 /** The DER of the first PUBLIC KEY block of a PEM text. */
 export function pemToDer(pem: string): Uint8Array {
-  const match = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/.exec(
-    pem,
-  );
+  const match =
+    /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/.exec(pem);
   if (!match?.[1]) throw new Error('no "PUBLIC KEY" block in the key file');
   return base64ToBytes(match[1].replace(/\s+/g, ''));
 }

@@ -137,7 +137,10 @@ export async function openEntry(
 }
 
 /** A small entry's whole content. */
-export async function readEntry(zip: Blob, entry: ZipEntry): Promise<Uint8Array> {
+export async function readEntry(
+  zip: Blob,
+  entry: ZipEntry,
+): Promise<Uint8Array> {
   const stream = await openEntry(zip, entry);
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }

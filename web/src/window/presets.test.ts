@@ -24,12 +24,10 @@ describe('windowOf', () => {
   });
 
   it('takes the fourth quarter of last year in January', () => {
-    expect(windowOf('last-quarter', new Date('2027-01-15T00:00:00Z'))).toEqual(
-      {
-        from: new Date('2026-10-01T00:00:00Z'),
-        to: new Date('2027-01-01T00:00:00Z'),
-      },
-    );
+    expect(windowOf('last-quarter', new Date('2027-01-15T00:00:00Z'))).toEqual({
+      from: new Date('2026-10-01T00:00:00Z'),
+      to: new Date('2027-01-01T00:00:00Z'),
+    });
   });
 
   it('takes the previous calendar year', () => {
@@ -49,14 +47,14 @@ describe('labelOf', () => {
 
 describe('toCustomWindow', () => {
   it('reads both ends as UTC', () => {
-    expect(
-      toCustomWindow('2026-01-01T00:00', '2026-02-01T12:30', now),
-    ).toEqual({
-      window: {
-        from: new Date('2026-01-01T00:00:00Z'),
-        to: new Date('2026-02-01T12:30:00Z'),
+    expect(toCustomWindow('2026-01-01T00:00', '2026-02-01T12:30', now)).toEqual(
+      {
+        window: {
+          from: new Date('2026-01-01T00:00:00Z'),
+          to: new Date('2026-02-01T12:30:00Z'),
+        },
       },
-    });
+    );
   });
 
   it('refuses an end before the start', () => {

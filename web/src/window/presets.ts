@@ -108,7 +108,12 @@ function parseUtc(value: string): Date | null {
   const m = LOCAL.exec(value);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1).map((p) => Number(p ?? 0)) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
   // Date.UTC rolls February 30 over into March: refuse it instead.
