@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../src/bundle/index.js';
 import { parseTrustFile } from '../../src/signing/index.js';
 import { rewriteZip } from '../bundle/builders.js';
+import type { JobSettings } from '../../src/config/index.js';
 import { startTestServer, type TestServer } from '../support/api.js';
 import {
   buildWeb,
@@ -116,10 +117,12 @@ describe.skipIf(!CHROMIUM_PRESENT)('the web UI in Chromium', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement;
-      return { id: el.id, outline: getComputedStyle(el).outlineStyle };
-    });
+    const focused = await page.evaluate<{ id: string; outline: string }>(
+      `(() => {
+        const el = document.activeElement;
+        return { id: el.id, outline: getComputedStyle(el).outlineStyle };
+      })()`,
+    );
     expect(focused).toEqual({ id: 'token', outline: 'solid' });
     await screenshot(page, 'sign-in');
     await expectNoSeriousA11yViolations(page);
@@ -335,23 +338,35 @@ describe.skipIf(!CHROMIUM_PRESENT)('the web UI in Chromium', () => {
   });
 });
 
-describe.skipIf(!CHROMIUM_PRESENT)('a partial export in Chromium', () => {
-  let api: TestServer;
-  let context: BrowserContext;
+/**
+ * A server with these job settings, a page signed in to it, and an export
+ * of the last 30 days started there; closed after the test.
+ */
+function exportingWith(jobs: Partial<JobSettings>) {
+  let api: TestServer | undefined;
+  let context: BrowserContext | undefined;
   afterAll(async () => {
     await context?.close();
     await api?.close();
   });
+  return async (): Promise<Page> => {
+    api = await startTestServer({ webRoot, jobs });
+    const opened = await openPage(api);
+    context = opened.context;
+    await signIn(opened.page, api.tokens.acme);
+    await exportLast30Days(opened.page);
+    return opened.page;
+  };
+}
+
+describe.skipIf(!CHROMIUM_PRESENT)('a partial export in Chromium', () => {
+  const start = exportingWith({
+    failpoints: 'fetch.policy-reports=fail',
+    sourceRetries: 0,
+  });
 
   it('warns which kinds were omitted, and why', async () => {
-    api = await startTestServer({
-      webRoot,
-      jobs: { failpoints: 'fetch.policy-reports=fail', sourceRetries: 0 },
-    });
-    let page: Page;
-    ({ context, page } = await openPage(api));
-    await signIn(page, api.tokens.acme);
-    await exportLast30Days(page);
+    const page = await start();
     await waitForStatus(page, 'partial');
     const warning = page.getByRole('alert').filter({
       hasText: 'Partial bundle: some evidence is missing',
@@ -366,22 +381,10 @@ describe.skipIf(!CHROMIUM_PRESENT)('a partial export in Chromium', () => {
 });
 
 describe.skipIf(!CHROMIUM_PRESENT)('a failed export in Chromium', () => {
-  let api: TestServer;
-  let context: BrowserContext;
-  afterAll(async () => {
-    await context?.close();
-    await api?.close();
-  });
+  const start = exportingWith({ bundleMaxBytes: 2000, bundleWarnBytes: 1000 });
 
   it('says in plain words what failed and what to do next', async () => {
-    api = await startTestServer({
-      webRoot,
-      jobs: { bundleMaxBytes: 2000, bundleWarnBytes: 1000 },
-    });
-    let page: Page;
-    ({ context, page } = await openPage(api));
-    await signIn(page, api.tokens.acme);
-    await exportLast30Days(page);
+    const page = await start();
     await waitForStatus(page, 'failed');
     const alert = page.getByRole('alert').filter({ hasText: 'Export failed' });
     expect(await alert.textContent()).toContain(

@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { ARTIFACT_KINDS, PackagerError, toWindow } from '../../domain/index.js';
 import type { EvidenceStore } from '../../evidence/index.js';
 import { principalOf } from '../auth.js';
+import { tenantForCaller } from '../tenants.js';
 
 const PARAMS = ['tenantId', 'from', 'to'] as const;
 
@@ -17,17 +18,7 @@ export function estimateRoutes(store: EvidenceStore): Router {
     const query = queryOf(req);
     const window = toWindow(query.from, query.to);
 
-    // Another tenant's id answers exactly as an unknown one does.
-    const tenant =
-      query.tenantId === principal.tenantId
-        ? await store.getTenant(query.tenantId)
-        : null;
-    if (!tenant) {
-      throw new PackagerError(
-        'DP_TENANT_UNKNOWN',
-        `no tenant ${JSON.stringify(query.tenantId)} for this token`,
-      );
-    }
+    const tenant = await tenantForCaller(store, principal, query.tenantId);
 
     const kinds: Record<string, { items: number; bytes: number }> = {};
     for (const kind of ARTIFACT_KINDS) {

@@ -9,6 +9,7 @@ import {
 import type { EvidenceStore } from '../../evidence/index.js';
 import type { JobService } from '../../jobs/index.js';
 import { principalOf } from '../auth.js';
+import { tenantForCaller } from '../tenants.js';
 import { toJobView } from '../present.js';
 
 const exportBody = z.object({
@@ -35,17 +36,7 @@ export function exportRoutes(store: EvidenceStore, jobs: JobService): Router {
     const artifacts = toArtifacts(body.artifacts);
     const idempotencyKey = toIdempotencyKey(req.get('idempotency-key'));
 
-    // Another tenant's id answers exactly as an unknown one does.
-    const tenant =
-      body.tenantId === principal.tenantId
-        ? await store.getTenant(body.tenantId)
-        : null;
-    if (!tenant) {
-      throw new PackagerError(
-        'DP_TENANT_UNKNOWN',
-        `no tenant ${JSON.stringify(body.tenantId)} for this token`,
-      );
-    }
+    const tenant = await tenantForCaller(store, principal, body.tenantId);
 
     const { job } = await jobs.createExport({
       tenantId: tenant.id,

@@ -1,18 +1,14 @@
 import { sha512 } from '@noble/hashes/sha2.js';
+import { trustedKeyFor } from './trust';
 import type {
   BundleFacts,
   CheckResult,
+  CheckStatus,
   Verdict,
   VerifyMessage,
   VerifyRequest,
 } from './checks';
-import {
-  keyIdOf,
-  pemToDer,
-  toHex,
-  verifyEcdsa,
-  base64ToBytes,
-} from './signature';
+import { base64ToBytes, pemToDer, toHex, verifyEcdsa } from './signature';
 import {
   openEntry,
   readEntries,
@@ -286,151 +282,37 @@ async function checkSignature(
   const trust = await trustedKeyFor(bundleKeyPem, request.key);
   facts.keyId = trust.bundleKeyId;
   const spki = trust.pem ? pemToDer(trust.pem) : pemToDer(bundleKeyPem);
+  decide(await signatureResult(spki, signatureText, indexBytes, trust.pem));
+  decide(trust.result);
+}
+
+async function signatureResult(
+  spki: Uint8Array,
+  signatureText: string,
+  indexBytes: Uint8Array,
+  trustedPem: string | null,
+): Promise<CheckResult> {
+  const result = (status: CheckStatus, detail: string): CheckResult => ({
+    id: 'signature',
+    status,
+    detail,
+  });
   let valid: boolean | null;
   try {
     valid = await verifyEcdsa(spki, base64ToBytes(signatureText), indexBytes);
   } catch (error) {
-    valid = false;
-    trust.note = messageOf(error);
+    return result('fail', `the signature cannot be read: ${messageOf(error)}`);
   }
-  decide(
-    valid === null
-      ? {
-          id: 'signature',
-          status: 'skip',
-          detail: 'the key is not ECDSA P-256 or P-384; check it with the CLI',
-        }
-      : valid
-        ? {
-            id: 'signature',
-            status: 'pass',
-            detail: `ECDSA signature verified with ${trust.pem ? 'your key' : "the bundle's own cosign.pub"}`,
-          }
-        : {
-            id: 'signature',
-            status: 'fail',
-            detail: 'the signature does not match the checksum index and key',
-          },
-  );
-  decide(trust.result);
-}
-
-interface Trust {
-  bundleKeyId: string;
-  /** The trusted key to check with, when the user gave one that applies. */
-  pem: string | null;
-  result: CheckResult;
-  note?: string;
-}
-
-/**
- * Decides which key to trust: the one the user dropped, the published key
- * list's entry for the bundle's key, or (with neither) only the bundle's
- * own cosign.pub, which proves integrity but not who signed.
- */
-async function trustedKeyFor(
-  bundleKeyPem: string,
-  given: VerifyRequest['key'],
-): Promise<Trust> {
-  const bundleKeyId = await keyIdOf(pemToDer(bundleKeyPem));
-  if (!given) {
-    return {
-      bundleKeyId,
-      pem: null,
-      result: {
-        id: 'key',
-        status: 'warn',
-        detail: `signed by ${bundleKeyId}, the key inside the bundle. Add your provider's public key or key list to prove who signed it.`,
-      },
-    };
+  if (valid === null) {
+    return result(
+      'skip',
+      'the key is not ECDSA P-256 or P-384; check it with the CLI',
+    );
   }
-  if (given.text.trimStart().startsWith('{'))
-    return fromKeyList(bundleKeyId, given);
-  let givenId: string;
-  try {
-    givenId = await keyIdOf(pemToDer(given.text));
-  } catch (error) {
-    return {
-      bundleKeyId,
-      pem: null,
-      result: {
-        id: 'key',
-        status: 'fail',
-        detail: `${given.name}: ${messageOf(error)}`,
-      },
-    };
-  }
-  return {
-    bundleKeyId,
-    pem: given.text,
-    result:
-      givenId === bundleKeyId
-        ? { id: 'key', status: 'pass', detail: `signed by your key ${givenId}` }
-        : {
-            id: 'key',
-            status: 'fail',
-            detail: `the bundle names key ${bundleKeyId}, not your key ${givenId}`,
-          },
-  };
-}
-
-function fromKeyList(
-  bundleKeyId: string,
-  given: { name: string; text: string },
-): Trust {
-  let list: {
-    keys?: {
-      keyId: string;
-      status: string;
-      publicKeyPem: string;
-      revocationReason?: string | null;
-    }[];
-  };
-  try {
-    list = JSON.parse(given.text) as typeof list;
-  } catch {
-    return {
-      bundleKeyId,
-      pem: null,
-      result: {
-        id: 'key',
-        status: 'fail',
-        detail: `${given.name} is not JSON`,
-      },
-    };
-  }
-  const key = list.keys?.find((k) => k.keyId === bundleKeyId);
-  if (!key) {
-    return {
-      bundleKeyId,
-      pem: null,
-      result: {
-        id: 'key',
-        status: 'fail',
-        detail: `${bundleKeyId} is not in the published key list ${given.name}`,
-      },
-    };
-  }
-  if (key.status === 'revoked') {
-    return {
-      bundleKeyId,
-      pem: key.publicKeyPem,
-      result: {
-        id: 'key',
-        status: 'fail',
-        detail: `${bundleKeyId} was revoked${key.revocationReason ? `: ${key.revocationReason}` : ''}`,
-      },
-    };
-  }
-  return {
-    bundleKeyId,
-    pem: key.publicKeyPem,
-    result: {
-      id: 'key',
-      status: 'pass',
-      detail: `signed by ${bundleKeyId}, ${key.status} in the published key list (the CLI also checks its rotation statements)`,
-    },
-  };
+  const key = trustedPem ? 'your key' : "the bundle's own cosign.pub";
+  return valid
+    ? result('pass', `ECDSA signature verified with ${key}`)
+    : result('fail', 'the signature does not match the checksum index and key');
 }
 
 function messageOf(error: unknown): string {
