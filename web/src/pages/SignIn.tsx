@@ -51,7 +51,8 @@ export function SignIn(props: { onSignedIn: (token: string, me: Me) => void }) {
             aria-describedby={error ? 'token-error' : 'token-hint'}
           />
           <p id="token-hint" className="hint">
-            With the demo set-up, `npm start` prints where the demo tokens are.
+            With the demo set-up, <code>npm start</code> prints where the demo
+            tokens are.
           </p>
           {error && (
             <p id="token-error" className="field-error" role="alert">
