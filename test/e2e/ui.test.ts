@@ -164,6 +164,16 @@ describe.skipIf(!CHROMIUM_PRESENT)(
       expect(await page.getByLabel('Tenant').inputValue()).toBe('acme');
       await screenshot(page, 'new-export');
       await expectNoSeriousA11yViolations(page);
+
+      // At tablet width nothing may overflow the page sideways.
+      await page.setViewportSize({ width: 768, height: 1024 });
+      expect(
+        await page.evaluate<boolean>(
+          'document.documentElement.scrollWidth <= innerWidth',
+        ),
+      ).toBe(true);
+      await screenshot(page, 'new-export-tablet');
+      await page.setViewportSize({ width: 1200, height: 900 });
     });
 
     it('refuses an impossible custom window', async () => {
