@@ -20,6 +20,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'GET /metrics': { requires: 'public' },
   'GET /openapi.json': { requires: 'public' },
   'GET /signing-keys': { requires: 'public' },
+  // The web UI's page and assets: the page signs in with a token itself.
+  'GET /': { requires: 'public' },
+  'GET /ui/': { requires: 'public' },
+  'GET /ui/{path}': { requires: 'public' },
+  'GET /me': { requires: 'viewer' },
+  'GET /disclosures/estimate': { requires: 'viewer' },
   'POST /disclosures/export': { requires: 'exporter' },
   'GET /jobs': { requires: 'viewer' },
   'GET /jobs/{id}': { requires: 'viewer' },

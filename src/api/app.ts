@@ -8,14 +8,19 @@ import type { Logger, Metrics } from '../telemetry/index.js';
 import { accessControl } from './access.js';
 import { bearerAuthenticator } from './auth.js';
 import { rateLimits } from './limits.js';
+import type { FeatureFlags } from '../flags/index.js';
+import { requireFeature } from './features.js';
 import { openApiDocument } from './openapi.js';
 import { methodNotAllowed } from './methods.js';
 import { errorHandler, notFound } from './problem.js';
 import { requestLog } from './requestlog.js';
 import type { TenantScopes } from './scope.js';
+import { estimateRoutes } from './routes/estimate.js';
 import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
+import { meRoutes } from './routes/me.js';
+import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
   config: Pick<Config, 'apiTokens' | 'security'>;
@@ -29,6 +34,9 @@ export interface ApiDeps {
   oidc?: OidcVerifier;
   logger: Logger;
   metrics: Metrics;
+  flags: FeatureFlags;
+  /** The built web UI (dist/web), served under /ui/. */
+  webRoot: string;
 }
 
 /**
@@ -67,7 +75,11 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openApiDocument);
   });
   app.use(keyRoutes(deps.keys));
+  app.use(uiRoutes(deps.webRoot));
+  app.use(meRoutes(deps.store, deps.flags));
+  app.use('/disclosures', requireFeature(deps.flags, 'disclosurePackager.api'));
   app.use(exportRoutes(deps.store, deps.scopes, deps.links));
+  app.use(estimateRoutes(deps.store));
   app.use(jobRoutes(deps.scopes, deps));
 
   app.use(notFound);

@@ -342,6 +342,74 @@ const schemas = {
       },
     },
   },
+  Me: {
+    type: 'object',
+    required: [
+      'tenantId',
+      'subject',
+      'roles',
+      'role',
+      'roleNote',
+      'tenants',
+      'features',
+    ],
+    properties: {
+      tenantId: { type: 'string' },
+      subject: { type: 'string' },
+      roles: {
+        type: 'array',
+        items: { type: 'string', enum: ['viewer', 'exporter', 'admin'] },
+        description: "The token's roles in its tenant",
+      },
+      role: {
+        type: 'string',
+        enum: ['viewer', 'exporter', 'admin'],
+        description: 'The highest of the roles, for display',
+      },
+      roleNote: { type: 'string' },
+      tenants: {
+        type: 'array',
+        description: 'The tenants this token may act for (none or one)',
+        items: {
+          type: 'object',
+          required: ['id', 'name'],
+          properties: { id: { type: 'string' }, name: { type: 'string' } },
+        },
+      },
+      features: {
+        type: 'object',
+        required: ['ui', 'api'],
+        properties: { ui: { type: 'boolean' }, api: { type: 'boolean' } },
+      },
+    },
+  },
+  Estimate: {
+    type: 'object',
+    required: ['tenantId', 'dateRange', 'kinds'],
+    properties: {
+      tenantId: { type: 'string' },
+      dateRange: {
+        type: 'object',
+        required: ['from', 'to'],
+        properties: { from: dateTime, to: dateTime },
+      },
+      kinds: {
+        type: 'object',
+        required: [...ARTIFACT_KINDS],
+        additionalProperties: false,
+        properties: Object.fromEntries(
+          ARTIFACT_KINDS.map((kind) => [
+            kind,
+            {
+              type: 'object',
+              required: ['items', 'bytes'],
+              properties: { items: count, bytes: count },
+            },
+          ]),
+        ),
+      },
+    },
+  },
   Health: {
     type: 'object',
     required: ['status'],
@@ -354,6 +422,13 @@ const schemas = {
 const commonErrors = {
   '400': respond('The request could not be read'),
   '405': respond('The path does not have this method; see Allow'),
+};
+
+const uiPage = {
+  '200': {
+    description: 'The single-page app (its routes all answer index.html)',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  },
 };
 
 const authErrors = {
@@ -411,7 +486,9 @@ export const openApiDocument = withRequiredRoles({
           },
           ...authErrors,
           '400': respond('The request is not valid'),
-          '404': respond('Unknown tenant'),
+          '404': respond(
+            'Unknown tenant, or the export routes are not enabled for it',
+          ),
           '422': respond(
             'Idempotency key reused with another request, or the window ' +
               'is longer than allowed',
@@ -541,6 +618,76 @@ export const openApiDocument = withRequiredRoles({
           ),
           '409': respond('The job has no bundle (yet)'),
           '500': respond('The stored bundle no longer matches its job'),
+        },
+      },
+    },
+    '/me': {
+      get: {
+        summary: 'Who the token speaks for, its role and its features',
+        responses: {
+          '200': { description: 'The caller', content: json('Me') },
+          ...authErrors,
+        },
+      },
+    },
+    '/disclosures/estimate': {
+      get: {
+        summary: 'Items and bytes of each kind in a window, before export',
+        parameters: [
+          {
+            ...query('tenantId', 'The tenant', { type: 'string' }),
+            required: true,
+          },
+          {
+            ...query('from', 'Window start (inclusive)', dateTime),
+            required: true,
+          },
+          {
+            ...query('to', 'Window end (exclusive)', dateTime),
+            required: true,
+          },
+        ],
+        responses: {
+          '200': { description: 'Counts per kind', content: json('Estimate') },
+          ...authErrors,
+          '400': respond('Missing or bad parameters, or an impossible window'),
+          '404': respond(
+            'Unknown tenant, or the export routes are not enabled for it',
+          ),
+        },
+      },
+    },
+    '/': {
+      get: {
+        summary: 'Redirects to the web UI at /ui/',
+        security: [],
+        responses: { ...commonErrors, '302': { description: 'To /ui/' } },
+      },
+    },
+    '/ui/': {
+      get: {
+        summary: 'The web UI',
+        security: [],
+        responses: { ...commonErrors, ...uiPage },
+      },
+    },
+    '/ui/{path}': {
+      get: {
+        summary: 'A page or asset of the web UI',
+        security: [],
+        parameters: [
+          {
+            name: 'path',
+            in: 'path',
+            required: true,
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          ...commonErrors,
+          ...uiPage,
+          '301': { description: '/ui redirects to /ui/' },
+          '404': respond('No such asset, or the UI is not built'),
         },
       },
     },

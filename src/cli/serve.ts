@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type PgBoss from 'pg-boss';
 import { createApp, type TenantScopes } from '../api/index.js';
@@ -20,12 +21,16 @@ import {
   startQueue,
 } from '../jobs/index.js';
 import { EvidenceStore } from '../evidence/index.js';
+import { flagsFromConfig } from '../flags/index.js';
 import { LocalObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { demoTokensFile, loadOrCreateDemoTokens } from './tokens.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where `npm run build` puts the web UI. */
+export const WEB_ROOT = path.join(PACKAGE_ROOT, 'dist', 'web');
 
 export interface Server {
   url: string;
@@ -46,7 +51,7 @@ export interface Server {
 export async function startServer(
   config: Config,
   logger: Logger,
-  options: { now?: () => Date; worker?: boolean } = {},
+  options: { now?: () => Date; worker?: boolean; webRoot?: string } = {},
 ): Promise<Server> {
   const withWorker = options.worker ?? true;
   if (!withWorker && !config.databaseUrl) {
@@ -57,6 +62,7 @@ export async function startServer(
         'PostgreSQL server shared with `disclosure-packager worker`',
     );
   }
+  const flags = flagsFromConfig(config);
   const runtime = await openRuntime(config, logger);
   let boss: PgBoss | undefined;
   let worker: ExportWorker | undefined;
@@ -90,6 +96,8 @@ export async function startServer(
       scopes: tenantScopes(runtime, boss, jobs),
       links,
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
+      flags,
+      webRoot: options.webRoot ?? WEB_ROOT,
     });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {

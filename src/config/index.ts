@@ -100,6 +100,8 @@ const ENV_NAMES: Record<string, string> = {
   'oidc.jwksUrl': 'DP_OIDC_JWKS_URL',
   'oidc.issuer': 'DP_OIDC_ISSUER',
   'oidc.audience': 'DP_OIDC_AUDIENCE',
+  flagsFile: 'DP_FLAGS_FILE',
+  flags: 'DP_FLAGS',
 };
 
 const configSchema = z.object({
@@ -133,6 +135,10 @@ const configSchema = z.object({
   oidc: oidcSchema.optional(),
   security: securitySchema,
   jobs: jobsSchema,
+  /** A JSON file of feature flag rules; docs/operations.md shows one. */
+  flagsFile: z.string().min(1).optional(),
+  /** `flag=on|off` and `flag@tenant=on|off` entries over the file's. */
+  flags: z.string().default(''),
 });
 
 /** The product's one configuration object, validated at start-up. */
@@ -178,6 +184,8 @@ export function loadConfig(
     signingKeyPassword: env.DP_SIGNING_KEY_PASSWORD,
     apiTokens: env.DP_API_TOKENS ? parseTokens(env.DP_API_TOKENS) : undefined,
     redactionPolicyFile: env.DP_REDACTION_POLICY_FILE || undefined,
+    flagsFile: env.DP_FLAGS_FILE || undefined,
+    flags: env.DP_FLAGS,
   });
   const jobsFromEnv = stripUndefined(
     Object.fromEntries(

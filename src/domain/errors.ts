@@ -24,6 +24,10 @@ export const ERROR_CATALOG = Object.freeze({
   DP_NOT_FOUND: { status: 404, title: 'Not found' },
   DP_TENANT_UNKNOWN: { status: 404, title: 'Unknown tenant' },
   DP_JOB_NOT_FOUND: { status: 404, title: 'Job not found' },
+  DP_FEATURE_DISABLED: {
+    status: 404,
+    title: 'This feature is not enabled for this tenant',
+  },
   DP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   DP_BUNDLE_NOT_READY: { status: 409, title: 'The bundle is not ready' },
   DP_JOB_FINISHED: {

@@ -111,9 +111,31 @@ function exportBody(tenantId: string, from: Date, to: Date) {
   };
 }
 
-/** Listing answers 200 with the caller's own jobs; the rest 404. */
+// Operations that answer about the caller alone: another tenant's token
+// gets 200 with its own data, which must not name the owner.
+const ABOUT_THE_CALLER = new Set(['GET /jobs', 'GET /me']);
+
+/** The caller's own listing or profile answers 200; the rest 404. */
 function expectedForOther(op: Operation): number[] {
-  return op.method === 'GET' && op.template === '/jobs' ? [200] : [404];
+  return ABOUT_THE_CALLER.has(`${op.method} ${op.template}`) ? [200] : [404];
+}
+
+/**
+ * The query a GET under /disclosures needs: it names the owner's tenant,
+ * which another tenant's token must not reach.
+ */
+function queryFor(op: Operation, owner: Canary): string {
+  if (op.method !== 'GET' || !op.template.startsWith('/disclosures/')) {
+    return '';
+  }
+  const to = new Date();
+  const from = new Date(to.getTime() - 24 * 3600 * 1000);
+  const query = new URLSearchParams({
+    tenantId: owner.tenantId,
+    from: from.toISOString(),
+    to: to.toISOString(),
+  });
+  return `?${query.toString()}`;
 }
 
 async function probe(
@@ -137,12 +159,15 @@ async function probe(
       exportBody(options.owner.tenantId, new Date(now.getTime() - 1000), now),
     );
   }
-  const res = await fetch(new URL(path, options.url), {
-    method: op.method,
-    headers,
-    body,
-    redirect: 'manual',
-  });
+  const res = await fetch(
+    new URL(path + queryFor(op, options.owner), options.url),
+    {
+      method: op.method,
+      headers,
+      body,
+      redirect: 'manual',
+    },
+  );
   const text = await res.text();
   const operation = `${op.method} ${op.template}`;
   return {
@@ -175,7 +200,10 @@ function leakOf(
     return 'a body that is not JSON';
   }
   if (res.status === 200) {
-    return text.includes(jobId) ? "the owner's job is listed" : null;
+    if (text.includes(jobId)) return "the owner's job is listed";
+    return text.includes(`"${owner.tenantId}"`)
+      ? "the answer names the owner's tenant"
+      : null;
   }
   const keys = Object.keys(parsed as object);
   const found = JOB_KEYS.filter((k) => keys.includes(k));

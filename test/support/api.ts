@@ -58,6 +58,10 @@ export async function startTestServer(
     backend?: 'pglite' | 'postgres';
     jobs?: Partial<JobSettings>;
     config?: ConfigOverrides;
+    /** DP_FLAGS entries, e.g. 'disclosurePackager.api@globex=off'. */
+    flags?: string;
+    /** The built UI to serve; dist/web unless given. */
+    webRoot?: string;
   } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dp-api-'));
@@ -73,6 +77,7 @@ export async function startTestServer(
       databaseSchema: schema,
       workerConcurrency: 1,
       jobs: { ...defaultJobSettings(), ...options.jobs },
+      flags: options.flags ?? '',
       apiTokens: [
         { token: TOKENS.acme, tenantId: 'acme', subject: 'alice@acme' },
         { token: TOKENS.globex, tenantId: 'globex', subject: 'bob@globex' },
@@ -89,7 +94,10 @@ export async function startTestServer(
     {},
   );
   const now = options.now ?? new Date();
-  const server = await startServer(config, silentLogger(), { now: () => now });
+  const server = await startServer(config, silentLogger(), {
+    now: () => now,
+    webRoot: options.webRoot,
+  });
   const call = async (
     method: string,
     pathname: string,

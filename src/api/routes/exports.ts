@@ -9,6 +9,7 @@ import {
 import type { LinkSigner } from '../../auth/index.js';
 import type { EvidenceStore } from '../../evidence/index.js';
 import { principalOf } from '../auth.js';
+import { tenantForCaller } from '../tenants.js';
 import { toJobView } from '../present.js';
 import type { TenantScopes } from '../scope.js';
 
@@ -40,17 +41,7 @@ export function exportRoutes(
     const artifacts = toArtifacts(body.artifacts);
     const idempotencyKey = toIdempotencyKey(req.get('idempotency-key'));
 
-    // Another tenant's id answers exactly as an unknown one does.
-    const tenant =
-      body.tenantId === principal.tenantId
-        ? await store.getTenant(body.tenantId)
-        : null;
-    if (!tenant) {
-      throw new PackagerError(
-        'DP_TENANT_UNKNOWN',
-        'no such tenant for this token',
-      );
-    }
+    const tenant = await tenantForCaller(store, principal, body.tenantId);
 
     const { jobs, audit } = scopes(tenant.id);
     const { job, created } = await jobs.createExport({

@@ -35,6 +35,7 @@ export function startCommand(io: CliIo): Command {
           worker: opts.worker,
         });
         io.out(`Disclosure Packager is listening on ${server.url}\n`);
+        io.out(`Web UI: ${server.url}/ui/\n`);
         if (server.demoTokensPath) {
           io.out(
             `Demo API tokens (tenants acme, globex): ${server.demoTokensPath}\n`,

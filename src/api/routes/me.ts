@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import type { EvidenceStore } from '../../evidence/index.js';
+import type { FeatureFlags } from '../../flags/index.js';
+import { principalOf } from '../auth.js';
+
+/**
+ * GET /me: who the token speaks for, its roles in its tenant, and which
+ * features are on for that tenant.
+ */
+const ROLE_NOTES = {
+  viewer: 'may see jobs and evidence counts, not start exports or download',
+  exporter: 'may start exports and download bundles',
+} as const;
+
+export function meRoutes(store: EvidenceStore, flags: FeatureFlags): Router {
+  const router = Router();
+  router.get('/me', async (req, res) => {
+    const { tenantId, subject, roles } = principalOf(req);
+    const tenant = await store.getTenant(tenantId);
+    res.set('Cache-Control', 'private, no-store');
+    res.json({
+      tenantId,
+      subject,
+      roles,
+      role: roles.includes('admin')
+        ? 'admin'
+        : roles.includes('exporter')
+          ? 'exporter'
+          : 'viewer',
+      roleNote:
+        ROLE_NOTES[
+          roles.includes('exporter') || roles.includes('admin')
+            ? 'exporter'
+            : 'viewer'
+        ],
+      tenants: tenant ? [{ id: tenant.id, name: tenant.name }] : [],
+      features: {
+        ui: await flags.isEnabled('disclosurePackager.ui', tenantId),
+        api: await flags.isEnabled('disclosurePackager.api', tenantId),
+      },
+    });
+  });
+  return router;
+}
