@@ -12,6 +12,7 @@ export { decryptCosignKey, encryptCosignKey } from './cosignkey.js';
 export {
   loadKeyFileSigner,
   passwordOf,
+  readUpTo,
   type KeyFileOptions,
   type PasswordSource,
 } from './keyfile.js';

@@ -144,8 +144,8 @@ async function readSmall(
   }
 }
 
-/** At most `limit` bytes, read a chunk at a time. */
-async function readUpTo(handle: FileHandle, limit: number): Promise<Buffer> {
+/** At most `limit` bytes of an open file, read a chunk at a time. */
+export async function readUpTo(handle: FileHandle, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   while (length < limit) {

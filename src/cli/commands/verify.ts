@@ -11,7 +11,7 @@ import {
   verifyBundle,
   type VerifyOptions,
 } from '../../bundle/index.js';
-import { keyIdOf, parseTrustFile } from '../../signing/index.js';
+import { keyIdOf, parseTrustFile, readUpTo } from '../../signing/index.js';
 import type { CliIo } from '../io.js';
 
 interface VerifyFlags {
@@ -215,20 +215,6 @@ async function readInput(file: string, what: string): Promise<Buffer> {
   } finally {
     await handle?.close();
   }
-}
-
-/** At most `limit` bytes, read a chunk at a time. */
-async function readUpTo(handle: FileHandle, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  while (length < limit) {
-    const chunk = Buffer.alloc(Math.min(64 * 1024, limit - length));
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length);
-    if (bytesRead === 0) break;
-    chunks.push(chunk.subarray(0, bytesRead));
-    length += bytesRead;
-  }
-  return Buffer.concat(chunks, length);
 }
 
 function toSize(bytes: number): string {
