@@ -145,7 +145,10 @@ async function readSmall(
 }
 
 /** At most `limit` bytes of an open file, read a chunk at a time. */
-export async function readUpTo(handle: FileHandle, limit: number): Promise<Buffer> {
+export async function readUpTo(
+  handle: FileHandle,
+  limit: number,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   while (length < limit) {
