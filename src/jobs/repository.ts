@@ -64,16 +64,11 @@ export interface Lease {
   owner: string;
 }
 
-/** How a finished attempt ends the job. */
-export interface JobOutcome {
-  status: 'completed' | 'partial' | 'failed';
-  progress: JobProgress;
-  counts: Partial<Record<ArtifactKind, number>>;
-  kinds: Partial<Record<ArtifactKind, KindOutcome>>;
-  warnings: string[];
-  error: JobError | null;
-  bundle: JobBundle | null;
-}
+/** How a finished attempt ends the job: the fields it settles. */
+export type JobOutcome = Pick<
+  ExportJob,
+  'progress' | 'counts' | 'kinds' | 'warnings' | 'error' | 'bundle'
+> & { status: 'completed' | 'partial' | 'failed' };
 
 /** A page of a tenant's jobs, newest first. */
 export interface JobListQuery {
