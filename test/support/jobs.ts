@@ -145,11 +145,7 @@ export async function openJobHarness(
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    files: async () =>
-      (await readdir(objectsDir, { recursive: true, withFileTypes: true }))
-        .filter((e) => e.isFile())
-        .map((e) => path.relative(objectsDir, path.join(e.parentPath, e.name)))
-        .sort(),
+    files: async () => (await filesUnder(objectsDir, objectsDir)).sort(),
     close: async () => {
       await Promise.all(workers.map((w) => w.stop(0)));
       await boss.stop({ graceful: false, wait: true });
@@ -157,4 +153,27 @@ export async function openJobHarness(
       await rm(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Every file under `dir`, relative to `root`. Workers delete staging folders
+ * while a test looks, so a folder that vanishes mid-walk counts as empty
+ * (a recursive readdir would fail with ENOENT instead).
+ */
+async function filesUnder(root: string, dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const nested = await Promise.all(
+    entries.map(async (e) => {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) return filesUnder(root, full);
+      return e.isFile() ? [path.relative(root, full)] : [];
+    }),
+  );
+  return nested.flat();
 }
