@@ -93,6 +93,37 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly downloadsTotal = new Counter({
+    name: 'dp_bundle_downloads_total',
+    help: 'Bundle downloads served, by kind of credential: token or link',
+    labelNames: ['via'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveries = new Counter({
+    name: 'dp_webhook_deliveries_total',
+    help:
+      'Webhook delivery attempts, by outcome: delivered, retry (will be ' +
+      'tried again), failed (gave up), disabled (the endpoint answered 410)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookAttemptDuration = new Histogram({
+    name: 'dp_webhook_attempt_duration_seconds',
+    help: 'Duration of one webhook delivery attempt, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveryLatency = new Histogram({
+    name: 'dp_webhook_delivery_latency_seconds',
+    help: 'Time from a webhook event to its successful delivery, retries included',
+    buckets: [0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 21600, 86400, 259200],
+    registers: [this.registry],
+  });
+
   readonly httpDuration = new Histogram({
     name: 'dp_http_request_duration_seconds',
     help: 'HTTP request duration by route template, method and status',
