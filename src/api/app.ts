@@ -5,7 +5,7 @@ import type { Config } from '../config/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
-import { accessControl } from './access.js';
+import { accessControl, auditOutcomes } from './access.js';
 import { bearerAuthenticator } from './auth.js';
 import { rateLimits } from './limits.js';
 import type { FeatureFlags } from '../flags/index.js';
@@ -79,10 +79,15 @@ export function createApp(deps: ApiDeps): Express {
   app.use(meRoutes(deps.store, deps.flags));
   app.use('/disclosures', requireFeature(deps.flags, 'disclosurePackager.api'));
   app.use(exportRoutes(deps.store, deps.scopes, deps.links));
-  app.use(estimateRoutes(deps.store));
+  app.use(estimateRoutes(deps.store, deps.scopes));
   app.use(jobRoutes(deps.scopes, deps));
 
   app.use(notFound);
-  app.use(errorHandler(deps.logger));
+  app.use(
+    errorHandler(
+      deps.logger,
+      auditOutcomes((tenantId) => deps.scopes(tenantId).audit),
+    ),
+  );
   return app;
 }

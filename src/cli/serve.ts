@@ -13,7 +13,12 @@ import type { ApiToken, Config } from '../config/index.js';
 import { PackagerError } from '../domain/index.js';
 import { DEMO_TENANTS, seedDemoTenants } from '../evidence/index.js';
 import { AuditTrail } from '../audit/index.js';
-import { grantQueueToAppRole, tenantScopedDatabase } from '../db/index.js';
+import {
+  grantQueueToAppRole,
+  openAppLogin,
+  tenantScopedDatabase,
+  type Database,
+} from '../db/index.js';
 import {
   ExportWorker,
   JobService,
@@ -62,10 +67,18 @@ export async function startServer(
         'PostgreSQL server shared with `disclosure-packager worker`',
     );
   }
+  if (config.databaseAppUrl && !config.databaseUrl) {
+    throw new PackagerError(
+      'DP_CONFIG_INVALID',
+      'DATABASE_APP_URL is the login of the application on the PostgreSQL ' +
+        'server that DATABASE_URL names; set DATABASE_URL too',
+    );
+  }
   const flags = flagsFromConfig(config);
   const runtime = await openRuntime(config, logger);
   let boss: PgBoss | undefined;
   let worker: ExportWorker | undefined;
+  let appLogin: Database | undefined;
   try {
     const tokens = await prepareTenants(
       runtime,
@@ -90,10 +103,20 @@ export async function startServer(
       config.security.linkTtlSeconds,
     );
     await grantQueueToAppRole(runtime.db, queueSchemaOf(runtime.db));
+    appLogin = config.databaseAppUrl
+      ? await openAppLogin(config.databaseAppUrl, runtime.db.schema)
+      : undefined;
+    if (!appLogin && runtime.db.kind === 'postgres') {
+      logger.warn(
+        { event: 'security.shared_login' },
+        'tenant-scoped requests use the owner login under SET ROLE dp_app; ' +
+          'set DATABASE_APP_URL to a login of their own (docs/security.md)',
+      );
+    }
     const app = createApp({
       ...runtime,
       config: { apiTokens: tokens, security: config.security },
-      scopes: tenantScopes(runtime, boss, jobs),
+      scopes: tenantScopes(appLogin ?? runtime.db, runtime, boss, jobs),
       links,
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
       flags,
@@ -109,6 +132,7 @@ export async function startServer(
     const url = `http://${config.host}:${port}`;
     logger.info({ event: 'server.started', url }, 'listening');
     const queue = boss;
+    const ownLogin = appLogin;
     return {
       url,
       runtime,
@@ -124,6 +148,7 @@ export async function startServer(
         http.closeAllConnections();
         await worker?.stop();
         await queue.stop({ graceful: false, wait: true });
+        await ownLogin?.close();
         await runtime.close();
         logger.info({ event: 'server.stopped' }, 'stopped');
       },
@@ -131,6 +156,7 @@ export async function startServer(
   } catch (error) {
     await worker?.stop(0).catch(() => undefined);
     await boss?.stop({ graceful: false, wait: true }).catch(() => undefined);
+    await appLogin?.close().catch(() => undefined);
     await runtime.close();
     throw error;
   }
@@ -279,21 +305,24 @@ async function recoverEmbedded(runtime: Runtime, jobs: JobService) {
 
 /**
  * The API's view of the database for one tenant: a job service and an
- * audit trail on a tenant-scoped connection (row-level security). They
+ * audit trail on a tenant-scoped connection (row-level security), opened
+ * on the application's own login when DATABASE_APP_URL names one. They
  * share the queue and the worker's wake-up call with the process's own
  * service; the worker and reaper keep the owner's connection, as their
  * work spans every tenant.
  */
 function tenantScopes(
+  login: Database,
   runtime: Runtime,
   boss: PgBoss,
   shared: JobService,
 ): TenantScopes {
   return (tenantId) => {
-    const db = tenantScopedDatabase(runtime.db, tenantId);
+    const db = tenantScopedDatabase(login, tenantId);
     const jobs = new JobService(db, boss, runtime.config.jobs, runtime.metrics);
     jobs.onEnqueued = () => shared.onEnqueued();
-    return { jobs, audit: new AuditTrail(new EvidenceStore(db)) };
+    const evidence = new EvidenceStore(db);
+    return { jobs, audit: new AuditTrail(evidence), evidence };
   };
 }
 

@@ -91,6 +91,7 @@ const ENV_NAMES: Record<string, string> = {
   workerConcurrency: 'DP_WORKER_CONCURRENCY',
   metricsPort: 'DP_METRICS_PORT',
   databaseUrl: 'DATABASE_URL',
+  databaseAppUrl: 'DATABASE_APP_URL',
   databaseSchema: 'DP_DATABASE_SCHEMA',
   redactionPolicyFile: 'DP_REDACTION_POLICY_FILE',
   'security.linkSecret': 'DP_LINK_SECRET',
@@ -107,6 +108,12 @@ const ENV_NAMES: Record<string, string> = {
 const configSchema = z.object({
   dataDir: z.string().min(1),
   databaseUrl: z.string().url().optional(),
+  /**
+   * The login tenant-scoped API requests use: a role that owns nothing and
+   * cannot bypass row-level security (docs/security.md). Without it they
+   * run on DATABASE_URL's login under SET LOCAL ROLE dp_app.
+   */
+  databaseAppUrl: z.string().url().optional(),
   databaseSchema: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier'),
@@ -172,6 +179,7 @@ export function loadConfig(
   const fromEnv = stripUndefined({
     dataDir: env.DP_DATA_DIR,
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseAppUrl: env.DATABASE_APP_URL || undefined,
     databaseSchema: env.DP_DATABASE_SCHEMA,
     host: env.DP_HOST,
     port: env.DP_PORT ?? env.PORT,

@@ -35,6 +35,11 @@ export interface DatabaseOptions {
   /** Schema for the product's tables (tests use one per file). */
   schema?: string;
   poolSize?: number;
+  /**
+   * Create the schema when it is missing (the default). A login that may
+   * not create schemas, such as the application's own, opens with false.
+   */
+  createSchema?: boolean;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -48,7 +53,12 @@ export async function openDatabase(
     throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
   }
   const db = options.url
-    ? await openPostgres(options.url, schema, options.poolSize ?? 10)
+    ? await openPostgres(
+        options.url,
+        schema,
+        options.poolSize ?? 10,
+        options.createSchema ?? true,
+      )
     : await openPglite(options.dataDir, schema);
   return db;
 }
@@ -57,15 +67,18 @@ async function openPostgres(
   url: string,
   schema: string,
   max: number,
+  createSchema: boolean,
 ): Promise<Database> {
   // Create the schema first, on a short-lived connection, so that every
   // pooled connection can start with it on its search path.
-  const setup = new pg.Client({ connectionString: url });
-  await setup.connect();
-  try {
-    await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  } finally {
-    await setup.end();
+  if (createSchema) {
+    const setup = new pg.Client({ connectionString: url });
+    await setup.connect();
+    try {
+      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await setup.end();
+    }
   }
   const pool = new pg.Pool({
     connectionString: url,

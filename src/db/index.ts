@@ -5,5 +5,6 @@ export {
   APP_ROLE,
   grantQueueToAppRole,
   inTenantScope,
+  openAppLogin,
   tenantScopedDatabase,
 } from './scope.js';

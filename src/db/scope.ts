@@ -1,4 +1,5 @@
-import type { Database, Queryable } from './database.js';
+import { PackagerError } from '../domain/index.js';
+import { openDatabase, type Database, type Queryable } from './database.js';
 
 /** The role whose sessions row-level security holds to one tenant. */
 export const APP_ROLE = 'dp_app';
@@ -57,4 +58,69 @@ export async function grantQueueToAppRole(
      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${queueSchema}
        TO ${APP_ROLE};`,
   );
+}
+
+/**
+ * Opens the application's own login (DATABASE_APP_URL) on the migrated
+ * schema and makes sure it is what docs/security.md asks for: a member of
+ * APP_ROLE that is neither a superuser nor BYPASSRLS and owns no table,
+ * so that row-level security holds for it even after a RESET ROLE.
+ */
+export async function openAppLogin(
+  url: string,
+  schema: string,
+): Promise<Database> {
+  const db = await openDatabase({
+    url,
+    dataDir: 'memory://',
+    schema,
+    createSchema: false,
+  });
+  try {
+    const { rows } = await db.query<{
+      login: string;
+      rolsuper: boolean;
+      rolbypassrls: boolean;
+      member: boolean;
+      owned: number;
+    }>(
+      `SELECT r.rolname AS login, r.rolsuper, r.rolbypassrls,
+              pg_has_role(current_user, $1, 'MEMBER') AS member,
+              (SELECT count(*)::int FROM pg_tables
+                WHERE schemaname = $2 AND tableowner = current_user) AS owned
+         FROM pg_roles r WHERE r.rolname = current_user`,
+      [APP_ROLE, schema],
+    );
+    const login = rows[0];
+    if (!login) throw new Error('the login has no role row');
+    const name = JSON.stringify(login.login);
+    if (login.rolsuper || login.rolbypassrls || login.owned > 0) {
+      const why = login.rolsuper
+        ? 'is a superuser'
+        : login.rolbypassrls
+          ? 'has BYPASSRLS'
+          : `owns ${login.owned} of the product's tables`;
+      throw new PackagerError(
+        'DP_CONFIG_INVALID',
+        `DATABASE_APP_URL logs in as ${name}, which ${why} and so is not ` +
+          'held by row-level security; give it a role of its own as ' +
+          'docs/security.md shows',
+      );
+    }
+    if (!login.member) {
+      throw new PackagerError(
+        'DP_CONFIG_INVALID',
+        `DATABASE_APP_URL logs in as ${name}, which is not a member of ` +
+          `${APP_ROLE}; run GRANT ${APP_ROLE} TO ${login.login}`,
+      );
+    }
+    return db;
+  } catch (error) {
+    await db.close();
+    if (error instanceof PackagerError) throw error;
+    throw new PackagerError(
+      'DP_CONFIG_INVALID',
+      `DATABASE_APP_URL cannot be used: ${(error as Error).message}`,
+    );
+  }
 }

@@ -75,6 +75,12 @@ export async function startTestServer(
           ? DATABASE_URL
           : undefined,
       databaseSchema: schema,
+      // CI names a login of the application's own kind (docs/security.md),
+      // so that every API test runs its tenant-scoped queries under it.
+      databaseAppUrl:
+        (options.backend ?? 'postgres') === 'postgres'
+          ? process.env.DATABASE_APP_URL || undefined
+          : undefined,
       workerConcurrency: 1,
       jobs: { ...defaultJobSettings(), ...options.jobs },
       flags: options.flags ?? '',

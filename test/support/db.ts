@@ -47,3 +47,36 @@ export async function dropSchemas(schema: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * A login role of the application's own kind (docs/security.md): a member
+ * of dp_app that owns nothing. Roles are cluster-wide, so each test makes
+ * one with a random name and drops it afterwards. Needs DATABASE_URL.
+ */
+export async function createAppLogin(
+  options: { member?: boolean } = {},
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  if (!DATABASE_URL) throw new Error('an application login needs DATABASE_URL');
+  const name = `dp_login_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(
+    `CREATE ROLE ${name} LOGIN NOSUPERUSER NOBYPASSRLS` +
+      ((options.member ?? true) ? ' IN ROLE dp_app' : ''),
+  );
+  const url = new URL(DATABASE_URL);
+  url.username = name;
+  url.password = '';
+  return {
+    url: url.toString(),
+    name,
+    drop: () => admin(`DROP ROLE IF EXISTS ${name}`),
+  };
+}

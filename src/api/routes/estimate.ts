@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { ARTIFACT_KINDS, PackagerError, toWindow } from '../../domain/index.js';
 import type { EvidenceStore } from '../../evidence/index.js';
 import { principalOf } from '../auth.js';
+import type { TenantScopes } from '../scope.js';
 import { tenantForCaller } from '../tenants.js';
 
 const PARAMS = ['tenantId', 'from', 'to'] as const;
@@ -10,8 +11,12 @@ const PARAMS = ['tenantId', 'from', 'to'] as const;
  * GET /disclosures/estimate: how many items of each kind a window holds,
  * and their bytes, from the evidence index alone (one count query per
  * kind, no evidence read), so the UI can ask on every change of window.
+ * The counts run in the tenant's scope (row-level security).
  */
-export function estimateRoutes(store: EvidenceStore): Router {
+export function estimateRoutes(
+  store: EvidenceStore,
+  scopes: TenantScopes,
+): Router {
   const router = Router();
   router.get('/disclosures/estimate', async (req, res) => {
     const principal = principalOf(req);
@@ -20,9 +25,10 @@ export function estimateRoutes(store: EvidenceStore): Router {
 
     const tenant = await tenantForCaller(store, principal, query.tenantId);
 
+    const { evidence } = scopes(tenant.id);
     const kinds: Record<string, { items: number; bytes: number }> = {};
     for (const kind of ARTIFACT_KINDS) {
-      kinds[kind] = await store.countKind(tenant.id, kind, window);
+      kinds[kind] = await evidence.countKind(tenant.id, kind, window);
     }
     res.set('Cache-Control', 'private, no-store');
     res.json({
