@@ -1,13 +1,19 @@
 import type { Request, RequestHandler } from 'express';
 import { satisfies, type LinkSigner, type Requirement } from '../auth/index.js';
 import { PackagerError } from '../domain/index.js';
-import { setPrincipal, type Principal } from './auth.js';
+import type { AuditRecord } from '../audit/index.js';
+import { maybePrincipalOf, setPrincipal, type Principal } from './auth.js';
 
 /** What one operation of the API asks of its caller. */
 export interface Access {
   requires: Requirement;
   /** A signed download link may stand in for a token. */
   link?: 'bundle' | 'bundle.sig';
+  /**
+   * The action this operation writes to the tenant's audit trail. Refused
+   * and failed attempts are written under it too (auditOutcomes).
+   */
+  audit?: string;
 }
 
 /**
@@ -26,13 +32,24 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'GET /ui/{path}': { requires: 'public' },
   'GET /me': { requires: 'viewer' },
   'GET /disclosures/estimate': { requires: 'viewer' },
-  'POST /disclosures/export': { requires: 'exporter' },
+  'POST /disclosures/export': {
+    requires: 'exporter',
+    audit: 'export.requested',
+  },
   'GET /jobs': { requires: 'viewer' },
   'GET /jobs/{id}': { requires: 'viewer' },
-  'POST /jobs/{id}/cancel': { requires: 'exporter' },
-  'POST /jobs/{id}/retry': { requires: 'exporter' },
-  'GET /jobs/{id}/bundle': { requires: 'exporter', link: 'bundle' },
-  'GET /jobs/{id}/bundle.sig': { requires: 'exporter', link: 'bundle.sig' },
+  'POST /jobs/{id}/cancel': { requires: 'exporter', audit: 'job.cancelled' },
+  'POST /jobs/{id}/retry': { requires: 'exporter', audit: 'job.retried' },
+  'GET /jobs/{id}/bundle': {
+    requires: 'exporter',
+    link: 'bundle',
+    audit: 'bundle.downloaded',
+  },
+  'GET /jobs/{id}/bundle.sig': {
+    requires: 'exporter',
+    link: 'bundle.sig',
+    audit: 'bundle.signature.downloaded',
+  },
 });
 
 interface Matcher {
@@ -69,6 +86,9 @@ export function accessControl(
     }
     const linked = route.access.link && linkPrincipal(req, route, links);
     const principal = linked || (await authenticate(req));
+    // Known before the role check, so that a refusal is audited with its
+    // actor (auditOutcomes); no route runs unless the check passes.
+    setPrincipal(req, principal);
     if (!satisfies(principal.roles, route.access.requires)) {
       throw new PackagerError(
         'DP_FORBIDDEN',
@@ -76,8 +96,41 @@ export function accessControl(
           'token does not hold',
       );
     }
-    setPrincipal(req, principal);
     next();
+  };
+}
+
+/** What ROUTE_ACCESS says of a request, when it lists its operation. */
+export function accessOf(req: Request): Access | undefined {
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  return MATCHERS.find((m) => m.method === method && m.regex.test(req.path))
+    ?.access;
+}
+
+/**
+ * For errorHandler: an audited operation that a known caller attempted
+ * and that was refused (4xx: a missing role, a job in the wrong state, a
+ * rate limit) or failed (5xx) is written to the caller's tenant trail with
+ * that outcome. A request without a valid credential has no tenant to
+ * write to; it is logged only.
+ */
+export function auditOutcomes(
+  trailOf: (tenantId: string) => {
+    record(entry: AuditRecord): Promise<void>;
+  },
+): (req: Request, error: PackagerError) => Promise<void> {
+  return async (req, error) => {
+    const action = accessOf(req)?.audit;
+    const principal = maybePrincipalOf(req);
+    if (!action || !principal) return;
+    const jobId = /^\/jobs\/([^/]+)/.exec(req.path)?.[1];
+    await trailOf(principal.tenantId).record({
+      tenantId: principal.tenantId,
+      actor: principal.subject,
+      action,
+      resource: jobId ? `job/${jobId}` : req.path,
+      outcome: error.status >= 500 ? 'failure' : 'refused',
+    });
   };
 }
 

@@ -1,4 +1,9 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type {
+  ErrorRequestHandler,
+  Request,
+  RequestHandler,
+  Response,
+} from 'express';
 import {
   ERROR_CATALOG,
   PackagerError,
@@ -52,12 +57,23 @@ export const notFound: RequestHandler = (req, res) => {
  * The last handler: known errors become their problem; body-parser errors
  * become 400/413/415; anything else is logged and answered without detail.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req, res, _next) => {
+export function errorHandler(
+  logger: Logger,
+  onError?: (req: Request, error: PackagerError) => Promise<void>,
+): ErrorRequestHandler {
+  return async (error: unknown, req, res, _next) => {
     const known = toPackagerError(error);
     if (known.code === 'DP_INTERNAL') {
       logger.error({ event: 'request.failed', err: error }, 'unhandled error');
     }
+    // The answer waits for the audit trail, as a success's does; a trail
+    // that cannot be written must not change the answer.
+    await onError?.(req, known).catch((failure: unknown) => {
+      logger.error(
+        { event: 'audit.failed', err: failure },
+        'could not write a refused request to the audit trail',
+      );
+    });
     if (res.headersSent) {
       res.destroy();
       return;

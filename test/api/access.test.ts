@@ -218,5 +218,52 @@ describe('access to the API', () => {
       );
       expect(rows.rows.map((r) => r.tenant_id)).toEqual(['acme']);
     });
+
+    /** The packager's own events of acme, as their original records. */
+    async function ownEvents(): Promise<Record<string, string>[]> {
+      const { rows } = await api.server.runtime.db.query<{ original: string }>(
+        `SELECT original FROM audit_events
+          WHERE source_format = 'disclosure-packager' AND tenant_id = 'acme'`,
+      );
+      return rows.map((r) => JSON.parse(r.original) as Record<string, string>);
+    }
+
+    it('records refused attempts with their actor: a missing role, a job in the wrong state', async () => {
+      const denied = await api.call('POST', '/disclosures/export', {
+        token: api.tokens.acmeViewer,
+        body: anExportRequest('acme', WINDOW),
+      });
+      expect(denied.status).toBe(403);
+      const late = await api.call('POST', `/jobs/${jobId}/cancel`);
+      expect(late.status).toBe(409);
+
+      const events = await ownEvents();
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          actor: 'victor@acme',
+          action: 'export.requested',
+          resource: '/disclosures/export',
+          outcome: 'refused',
+        }),
+      );
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          actor: 'alice@acme',
+          action: 'job.cancelled',
+          resource: `job/${jobId}`,
+          outcome: 'refused',
+        }),
+      );
+    });
+
+    it('records nothing for reads, nor for a caller without a valid credential', async () => {
+      const before = (await ownEvents()).length;
+      expect((await api.call('GET', `/jobs/${jobId}`)).status).toBe(200);
+      const anonymous = await api.call('POST', `/jobs/${jobId}/cancel`, {
+        token: null,
+      });
+      expect(anonymous.status).toBe(401);
+      expect((await ownEvents()).length).toBe(before);
+    });
   });
 });
