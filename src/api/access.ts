@@ -14,6 +14,12 @@ export interface Access {
    * and failed attempts are written under it too (auditOutcomes).
    */
   audit?: string;
+  /**
+   * The operation names no tenant and no object: it answers about, or
+   * changes, the caller's own tenant alone (a listing, a profile, the
+   * tenant's settings). Another tenant's token gets its own, never 404.
+   */
+  aboutCaller?: true;
 }
 
 /**
@@ -30,13 +36,13 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'GET /': { requires: 'public' },
   'GET /ui/': { requires: 'public' },
   'GET /ui/{path}': { requires: 'public' },
-  'GET /me': { requires: 'viewer' },
+  'GET /me': { requires: 'viewer', aboutCaller: true },
   'GET /disclosures/estimate': { requires: 'viewer' },
   'POST /disclosures/export': {
     requires: 'exporter',
     audit: 'export.requested',
   },
-  'GET /jobs': { requires: 'viewer' },
+  'GET /jobs': { requires: 'viewer', aboutCaller: true },
   'GET /jobs/{id}': { requires: 'viewer' },
   'POST /jobs/{id}/cancel': { requires: 'exporter', audit: 'job.cancelled' },
   'POST /jobs/{id}/retry': { requires: 'exporter', audit: 'job.retried' },
@@ -44,6 +50,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
     requires: 'exporter',
     link: 'bundle',
     audit: 'bundle.downloaded',
+  },
+  'GET /settings': { requires: 'viewer', aboutCaller: true },
+  'PATCH /settings': {
+    requires: 'admin',
+    audit: 'settings.changed',
+    aboutCaller: true,
   },
   'GET /jobs/{id}/bundle.sig': {
     requires: 'exporter',

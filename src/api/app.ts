@@ -18,6 +18,7 @@ import type { TenantScopes } from './scope.js';
 import { estimateRoutes } from './routes/estimate.js';
 import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
+import { settingsRoutes } from './routes/settings.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 import { meRoutes } from './routes/me.js';
 import { uiRoutes } from './ui.js';
@@ -81,6 +82,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(exportRoutes(deps.store, deps.scopes, deps.links));
   app.use(estimateRoutes(deps.store, deps.scopes));
   app.use(jobRoutes(deps.scopes, deps));
+  app.use(settingsRoutes(deps.scopes));
 
   app.use(notFound);
   app.use(

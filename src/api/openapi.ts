@@ -342,6 +342,54 @@ const schemas = {
       },
     },
   },
+  Settings: {
+    type: 'object',
+    description: "The caller's tenant's settings; null means the default",
+    required: [
+      'tenantId',
+      'retentionDays',
+      'jurisdictionTags',
+      'updatedAt',
+      'updatedBy',
+    ],
+    properties: {
+      tenantId: { type: 'string' },
+      retentionDays: {
+        type: ['integer', 'null'],
+        minimum: 1,
+        maximum: 3650,
+        description: "Days a bundle is kept; null: the deployment's default",
+      },
+      jurisdictionTags: {
+        type: 'array',
+        maxItems: 20,
+        items: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$',
+        },
+        description: 'Tags for every artifact of the tenant in the manifest',
+      },
+      updatedAt: nullableDateTime,
+      updatedBy: { type: ['string', 'null'] },
+    },
+  },
+  SettingsPatch: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      retentionDays: { type: ['integer', 'null'], minimum: 1, maximum: 3650 },
+      jurisdictionTags: {
+        type: 'array',
+        maxItems: 20,
+        uniqueItems: true,
+        items: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$',
+        },
+      },
+    },
+  },
   Me: {
     type: 'object',
     required: [
@@ -538,6 +586,28 @@ export const openApiDocument = withRequiredRoles({
           ...authErrors,
           '404': respond('No such job for this tenant'),
           '409': respond('The job has already finished'),
+        },
+      },
+    },
+    '/settings': {
+      get: {
+        summary: "The caller's tenant's settings",
+        responses: {
+          '200': { description: 'The settings', content: json('Settings') },
+          ...authErrors,
+        },
+      },
+      patch: {
+        summary: "Change the caller's tenant's settings (admin)",
+        requestBody: { required: true, content: json('SettingsPatch') },
+        responses: {
+          '200': {
+            description: 'The settings after the change',
+            content: json('Settings'),
+          },
+          ...authErrors,
+          '413': respond('The request body is larger than 64 KiB'),
+          '415': respond('The request body is not JSON'),
         },
       },
     },
@@ -741,9 +811,9 @@ export const openApiDocument = withRequiredRoles({
 } as const);
 
 /**
- * Marks every operation with `x-required-role` from ROUTE_ACCESS, the one
- * table that authorizes requests, so that clients and `probe isolation`
- * read the same rule the server applies.
+ * Marks every operation with `x-required-role` (and `x-about-caller`) from
+ * ROUTE_ACCESS, the one table that authorizes requests, so that clients
+ * and `probe isolation` read the same rule the server applies.
  */
 function withRequiredRoles<T extends { paths: object }>(doc: T): T {
   const paths = doc.paths as Record<string, Record<string, object>>;
@@ -757,6 +827,9 @@ function withRequiredRoles<T extends { paths: object }>(doc: T): T {
             ...operation,
             'x-required-role':
               ROUTE_ACCESS[`${method.toUpperCase()} ${template}`]?.requires,
+            ...(ROUTE_ACCESS[`${method.toUpperCase()} ${template}`]?.aboutCaller
+              ? { 'x-about-caller': true }
+              : {}),
           },
         ]),
       ),

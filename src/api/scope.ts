@@ -1,6 +1,7 @@
 import type { AuditTrail } from '../audit/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { JobService } from '../jobs/index.js';
+import type { SettingsStore } from '../settings/index.js';
 
 /**
  * What a request may use of the database, for its caller's tenant only:
@@ -11,6 +12,7 @@ export interface TenantScope {
   jobs: JobService;
   audit: AuditTrail;
   evidence: EvidenceStore;
+  settings: SettingsStore;
 }
 
 export type TenantScopes = (tenantId: string) => TenantScope;

@@ -27,6 +27,7 @@ import {
 } from '../jobs/index.js';
 import { EvidenceStore } from '../evidence/index.js';
 import { flagsFromConfig } from '../flags/index.js';
+import { SettingsStore } from '../settings/index.js';
 import { LocalObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
@@ -322,7 +323,12 @@ function tenantScopes(
     const jobs = new JobService(db, boss, runtime.config.jobs, runtime.metrics);
     jobs.onEnqueued = () => shared.onEnqueued();
     const evidence = new EvidenceStore(db);
-    return { jobs, audit: new AuditTrail(evidence), evidence };
+    return {
+      jobs,
+      audit: new AuditTrail(evidence),
+      evidence,
+      settings: new SettingsStore(db),
+    };
   };
 }
 

@@ -29,10 +29,14 @@ interface Operation {
   method: string;
   template: string;
   requires: string;
+  aboutCaller: boolean;
 }
 
 type Doc = {
-  paths: Record<string, Record<string, { 'x-required-role'?: string }>>;
+  paths: Record<
+    string,
+    Record<string, { 'x-required-role'?: string; 'x-about-caller'?: boolean }>
+  >;
 };
 
 // Keys of a job that only its tenant may see.
@@ -58,7 +62,10 @@ export async function probeIsolation(
       ['anonymous', undefined, [401]],
       ['other-tenant', options.other.token, expectedForOther(op)],
     ];
-    if (options.viewerToken && op.requires === 'exporter') {
+    if (
+      options.viewerToken &&
+      (op.requires === 'exporter' || op.requires === 'admin')
+    ) {
       callers.push(['viewer', options.viewerToken, [403]]);
     }
     for (const [caller, token, expected] of callers) {
@@ -79,6 +86,7 @@ async function discover(url: string): Promise<Operation[]> {
       method: method.toUpperCase(),
       template,
       requires: operation['x-required-role'] ?? 'viewer',
+      aboutCaller: operation['x-about-caller'] === true,
     })),
   );
 }
@@ -111,13 +119,16 @@ function exportBody(tenantId: string, from: Date, to: Date) {
   };
 }
 
-// Operations that answer about the caller alone: another tenant's token
-// gets 200 with its own data, which must not name the owner.
-const ABOUT_THE_CALLER = new Set(['GET /jobs', 'GET /me']);
-
-/** The caller's own listing or profile answers 200; the rest 404. */
+/**
+ * What another tenant's token must get. An operation about the caller
+ * alone (`x-about-caller`: a listing, a profile, its settings) answers it
+ * 200 with its own data, which must not name the owner; a write of that
+ * kind is sent without a body, so that the probe never changes a canary,
+ * and must be refused as invalid (400). Anything else answers 404.
+ */
 function expectedForOther(op: Operation): number[] {
-  return ABOUT_THE_CALLER.has(`${op.method} ${op.template}`) ? [200] : [404];
+  if (!op.aboutCaller) return [404];
+  return op.method === 'GET' ? [200] : [400];
 }
 
 /**
@@ -150,7 +161,7 @@ async function probe(
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   let body: string | undefined;
-  if (op.method === 'POST') {
+  if (op.method === 'POST' && !op.aboutCaller) {
     headers['content-type'] = 'application/json';
     // The export names the owner's tenant: the other token must not
     // reach it.

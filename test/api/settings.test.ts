@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/api.js';
+import { BACKENDS } from '../support/db.js';
+
+describe.each(BACKENDS)('tenant settings on %s', (backend) => {
+  let api: TestServer;
+
+  beforeAll(async () => {
+    api = await startTestServer({ backend });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const patch = (body: unknown, token = api.tokens.acme) =>
+    api.call('PATCH', '/settings', { body, token });
+
+  it('starts at the defaults', async () => {
+    const reply = await api.call('GET', '/settings');
+    expect(reply.status).toBe(200);
+    expect(reply.json).toEqual({
+      tenantId: 'acme',
+      retentionDays: null,
+      jurisdictionTags: [],
+      updatedAt: null,
+      updatedBy: null,
+    });
+  });
+
+  it('changes only the fields given, and says who changed them', async () => {
+    expect((await patch({ retentionDays: 7 })).status).toBe(200);
+    const reply = await patch({ jurisdictionTags: ['EU', 'gdpr:art-30'] });
+    expect(reply.status).toBe(200);
+    expect(reply.json).toMatchObject({
+      tenantId: 'acme',
+      retentionDays: 7,
+      jurisdictionTags: ['EU', 'gdpr:art-30'],
+      updatedBy: 'alice@acme',
+    });
+    expect(Date.parse(reply.json.updatedAt as string)).not.toBeNaN();
+    const reset = await patch({ retentionDays: null });
+    expect(reset.json).toMatchObject({
+      retentionDays: null,
+      jurisdictionTags: ['EU', 'gdpr:art-30'],
+    });
+  });
+
+  it("keeps each tenant's settings to itself", async () => {
+    const theirs = await api.call('GET', '/settings', {
+      token: api.tokens.globex,
+    });
+    expect(theirs.json).toMatchObject({
+      tenantId: 'globex',
+      jurisdictionTags: [],
+    });
+  });
+
+  it.each([
+    [{}, /give at least one/],
+    [{ retentionDays: 0 }, /retentionDays: .*>=1/],
+    [{ retentionDays: 7.5 }, /retentionDays/],
+    [{ jurisdictionTags: ['EU', 'EU'] }, /must not repeat/],
+    [{ jurisdictionTags: ['no spaces'] }, /jurisdictionTags.0: a tag is/],
+    [{ retention: 7 }, /unrecognized key.*retention/i],
+    [[1, 2], /body: /],
+  ])('refuses %j with 400 and the reason', async (body, reason) => {
+    const reply = await patch(body);
+    expect(reply.status).toBe(400);
+    expect(reply.json.code).toBe('DP_REQUEST_INVALID');
+    expect(reply.json.detail).toMatch(reason);
+  });
+
+  it('needs the admin role to change, and audits changes and refusals', async () => {
+    const denied = await patch({ retentionDays: 1 }, api.tokens.acmeViewer);
+    expect(denied.status).toBe(403);
+    const viewer = await api.call('GET', '/settings', {
+      token: api.tokens.acmeViewer,
+    });
+    expect(viewer.status).toBe(200);
+    expect(viewer.json.retentionDays).toBe(null);
+
+    const { rows } = await api.server.runtime.db.query<{ original: string }>(
+      `SELECT original FROM audit_events
+        WHERE source_format = 'disclosure-packager' AND tenant_id = 'acme'`,
+    );
+    const events = rows.map((r) => JSON.parse(r.original));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        action: 'settings.changed',
+        actor: 'alice@acme',
+        resource: 'settings/jurisdictionTags',
+        outcome: 'success',
+      }),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        action: 'settings.changed',
+        actor: 'victor@acme',
+        outcome: 'refused',
+      }),
+    );
+  });
+});
