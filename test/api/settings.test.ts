@@ -83,7 +83,9 @@ describe.each(BACKENDS)('tenant settings on %s', (backend) => {
       `SELECT original FROM audit_events
         WHERE source_format = 'disclosure-packager' AND tenant_id = 'acme'`,
     );
-    const events = rows.map((r) => JSON.parse(r.original));
+    const events = rows.map(
+      (r) => JSON.parse(r.original) as Record<string, unknown>,
+    );
     expect(events).toContainEqual(
       expect.objectContaining({
         action: 'settings.changed',
