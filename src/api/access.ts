@@ -33,6 +33,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'POST /jobs/{id}/retry': { requires: 'exporter' },
   'GET /jobs/{id}/bundle': { requires: 'exporter', link: 'bundle' },
   'GET /jobs/{id}/bundle.sig': { requires: 'exporter', link: 'bundle.sig' },
+  'POST /evidence/audit-events': { requires: 'exporter' },
+  'POST /evidence/documents': { requires: 'exporter' },
+  'GET /evidence/documents/{id}': { requires: 'viewer' },
 });
 
 interface Matcher {

@@ -1,4 +1,5 @@
 import type { AuditTrail } from '../audit/index.js';
+import type { EvidenceStore } from '../evidence/index.js';
 import type { JobService } from '../jobs/index.js';
 
 /**
@@ -9,6 +10,8 @@ import type { JobService } from '../jobs/index.js';
 export interface TenantScope {
   jobs: JobService;
   audit: AuditTrail;
+  /** The tenant's evidence index, for reads. */
+  evidence: EvidenceStore;
 }
 
 export type TenantScopes = (tenantId: string) => TenantScope;

@@ -92,7 +92,11 @@ export async function startServer(
     await grantQueueToAppRole(runtime.db, queueSchemaOf(runtime.db));
     const app = createApp({
       ...runtime,
-      config: { apiTokens: tokens, security: config.security },
+      config: {
+        apiTokens: tokens,
+        security: config.security,
+        ingestMaxBytes: config.ingestMaxBytes,
+      },
       scopes: tenantScopes(runtime, boss, jobs),
       links,
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
@@ -293,7 +297,8 @@ function tenantScopes(
     const db = tenantScopedDatabase(runtime.db, tenantId);
     const jobs = new JobService(db, boss, runtime.config.jobs, runtime.metrics);
     jobs.onEnqueued = () => shared.onEnqueued();
-    return { jobs, audit: new AuditTrail(new EvidenceStore(db)) };
+    const evidence = new EvidenceStore(db);
+    return { jobs, audit: new AuditTrail(evidence), evidence };
   };
 }
 

@@ -6,7 +6,9 @@ export {
   type ParsedAuditEvent,
 } from './detect.js';
 export {
+  ingestFile,
   ingestPaths,
+  type FileIngestOptions,
   type IngestFileResult,
   type IngestOptions,
   type IngestSummary,
