@@ -15,3 +15,4 @@ export {
 } from './ingest.js';
 export { MAX_FILE_BYTES } from './walk.js';
 export { DEMO_TENANTS, seedDemoTenants, type SeedResult } from './demo.js';
+export { readAuditRecord, type ReadRecord } from './record.js';
