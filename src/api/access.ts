@@ -62,6 +62,15 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
     link: 'bundle.sig',
     audit: 'bundle.signature.downloaded',
   },
+  'POST /evidence/audit-events': {
+    requires: 'exporter',
+    audit: 'evidence.events-ingested',
+  },
+  'POST /evidence/documents': {
+    requires: 'exporter',
+    audit: 'evidence.document-ingested',
+  },
+  'GET /evidence/documents/{id}': { requires: 'viewer' },
 });
 
 interface Matcher {
@@ -112,6 +121,20 @@ export function accessControl(
   };
 }
 
+const AUDITED = Symbol('outcome audited');
+
+/**
+ * For a route that writes its own outcome, refusals included, with more
+ * detail than auditOutcomes could: the error handler then writes nothing.
+ */
+export function markOutcomeAudited(req: Request): void {
+  (req as Request & { [AUDITED]?: true })[AUDITED] = true;
+}
+
+function outcomeAudited(req: Request): boolean {
+  return (req as Request & { [AUDITED]?: true })[AUDITED] === true;
+}
+
 /** What ROUTE_ACCESS says of a request, when it lists its operation. */
 export function accessOf(req: Request): Access | undefined {
   const method = req.method === 'HEAD' ? 'GET' : req.method;
@@ -134,7 +157,7 @@ export function auditOutcomes(
   return async (req, error) => {
     const action = accessOf(req)?.audit;
     const principal = maybePrincipalOf(req);
-    if (!action || !principal) return;
+    if (!action || !principal || outcomeAudited(req)) return;
     const jobId = /^\/jobs\/([^/]+)/.exec(req.path)?.[1];
     await trailOf(principal.tenantId).record({
       tenantId: principal.tenantId,

@@ -16,6 +16,7 @@ import { errorHandler, notFound } from './problem.js';
 import { requestLog } from './requestlog.js';
 import type { TenantScopes } from './scope.js';
 import { estimateRoutes } from './routes/estimate.js';
+import { evidenceRoutes } from './routes/evidence.js';
 import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -24,7 +25,7 @@ import { meRoutes } from './routes/me.js';
 import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
-  config: Pick<Config, 'apiTokens' | 'security'>;
+  config: Pick<Config, 'apiTokens' | 'security' | 'ingestMaxBytes'>;
   store: EvidenceStore;
   /** The caller's tenant scope: job service and audit trail under RLS. */
   scopes: TenantScopes;
@@ -62,6 +63,16 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(accessControl(authenticate, deps.links));
   app.use(rateLimits(deps.config.security));
+  // Evidence bodies stream to disk: they are mounted before the JSON body
+  // parser, which would otherwise read an SBOM into memory.
+  app.use(
+    evidenceRoutes({
+      store: deps.store,
+      objects: deps.objects,
+      scopes: deps.scopes,
+      maxBytes: deps.config.ingestMaxBytes,
+    }),
+  );
   app.use(express.json({ limit: '64kb' }));
 
   app.get('/healthz', (_req, res) => {

@@ -40,6 +40,17 @@ const query = (name: string, description: string, schema: object) => ({
   description,
   schema,
 });
+const DOCUMENT_KINDS = ARTIFACT_KINDS.filter((k) => k !== 'audit-events');
+const tenantParam = {
+  ...query('tenantId', "The caller's tenant", { type: 'string' }),
+  required: true,
+};
+const ingestErrors = {
+  '400': respond('Missing or bad parameters, or a body cut short'),
+  '404': respond('Unknown tenant'),
+  '413': respond('The body is larger than DP_INGEST_MAX_BYTES'),
+  '415': respond('A media type or content encoding that is not accepted'),
+};
 const jobIdParam = {
   name: 'id',
   in: 'path',
@@ -458,6 +469,118 @@ const schemas = {
       },
     },
   },
+  EvidenceDocument: {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'id',
+      'tenantId',
+      'kind',
+      'format',
+      'specVersion',
+      'mediaType',
+      'fileName',
+      'size',
+      'sha512',
+      'eventTime',
+      'eventTimeSource',
+      'tags',
+      'metadata',
+      'ingestedAt',
+    ],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      tenantId: { type: 'string' },
+      kind: { type: 'string', enum: DOCUMENT_KINDS },
+      format: { type: 'string' },
+      specVersion: { type: ['string', 'null'] },
+      mediaType: { type: 'string' },
+      fileName: { type: 'string' },
+      size: count,
+      sha512: { type: 'string', pattern: '^[0-9a-f]{128}$' },
+      eventTime: dateTime,
+      eventTimeSource: {
+        type: 'string',
+        enum: ['document', 'supplied', 'ingest'],
+        description:
+          'document: the time the document states; supplied: the ' +
+          'eventTime given at ingest; ingest: the time it was received',
+      },
+      tags: { type: 'array', items: { type: 'string' } },
+      metadata: {
+        type: 'object',
+        description: 'What detection read from the document (per format)',
+      },
+      ingestedAt: dateTime,
+    },
+  },
+  DocumentIngested: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['status', 'document', 'warnings'],
+    properties: {
+      status: {
+        type: 'string',
+        enum: ['stored', 'duplicate'],
+        description:
+          'duplicate: the same bytes (SHA-512) were stored before; the ' +
+          'stored document is answered and nothing is stored again',
+      },
+      document: { $ref: '#/components/schemas/EvidenceDocument' },
+      warnings: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  EventsIngested: {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'status',
+      'tenantId',
+      'name',
+      'format',
+      'events',
+      'lineErrors',
+      'errors',
+      'warnings',
+    ],
+    properties: {
+      status: {
+        type: 'string',
+        enum: ['stored', 'partial', 'duplicate'],
+        description:
+          'partial: some lines could not be read (see lineErrors); the ' +
+          'good ones are kept. duplicate: every event was stored before',
+      },
+      tenantId: { type: 'string' },
+      name: { type: 'string', description: 'The source name of the events' },
+      format: { type: ['string', 'null'] },
+      events: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['read', 'stored', 'duplicates'],
+        properties: { read: count, stored: count, duplicates: count },
+      },
+      lineErrors: {
+        type: 'array',
+        description: 'The first 100 lines that could not be read',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['line', 'message'],
+          properties: {
+            line: { type: 'integer', minimum: 1 },
+            message: { type: 'string' },
+          },
+        },
+      },
+      errors: {
+        type: 'array',
+        description: 'Every problem in words, with a count of unlisted lines',
+        items: { type: 'string' },
+      },
+      warnings: { type: 'array', items: { type: 'string' } },
+    },
+  },
   Health: {
     type: 'object',
     required: ['status'],
@@ -688,6 +811,101 @@ export const openApiDocument = withRequiredRoles({
           ),
           '409': respond('The job has no bundle (yet)'),
           '500': respond('The stored bundle no longer matches its job'),
+        },
+      },
+    },
+    '/evidence/audit-events': {
+      post: {
+        summary:
+          'Ingest audit events as JSON Lines, streamed (docs/connectors.md)',
+        parameters: [
+          tenantParam,
+          query('name', 'Source file name (default audit-events.jsonl)', {
+            type: 'string',
+          }),
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/jsonl': { schema: { type: 'string' } },
+            'application/x-ndjson': { schema: { type: 'string' } },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'New events stored; bad lines listed',
+            content: json('EventsIngested'),
+          },
+          '200': {
+            description: 'Every event read was stored before',
+            content: json('EventsIngested'),
+          },
+          ...authErrors,
+          ...ingestErrors,
+          '422': respond(
+            'No event could be read (line errors in errors), or the body ' +
+              'is evidence of another kind',
+          ),
+        },
+      },
+    },
+    '/evidence/documents': {
+      post: {
+        summary:
+          'Ingest one document (SBOM, attestation, signature, policy ' +
+          'report) as the raw request body',
+        parameters: [
+          tenantParam,
+          query('name', 'File name, also a hint to detection', {
+            type: 'string',
+          }),
+          query('kind', 'Refuse the file unless it is of this kind', {
+            type: 'string',
+            enum: DOCUMENT_KINDS,
+          }),
+          query('tags', 'Comma-separated tags, such as EU,gdpr', {
+            type: 'string',
+          }),
+          query(
+            'eventTime',
+            'The time the document belongs to, over the one it states',
+            dateTime,
+          ),
+        ],
+        requestBody: {
+          required: true,
+          content: { '*/*': { schema: { type: 'string' } } },
+        },
+        responses: {
+          '201': {
+            description: 'Stored',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: json('DocumentIngested'),
+          },
+          '200': {
+            description: 'The same bytes were stored before: the stored one',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: json('DocumentIngested'),
+          },
+          ...authErrors,
+          ...ingestErrors,
+          '422': respond(
+            'Not recognised as evidence, or not of the kind named',
+          ),
+        },
+      },
+    },
+    '/evidence/documents/{id}': {
+      get: {
+        summary: "One of the tenant's documents, as indexed (not its bytes)",
+        parameters: [jobIdParam],
+        responses: {
+          '200': {
+            description: 'The document',
+            content: json('EvidenceDocument'),
+          },
+          ...authErrors,
+          '404': respond('No such document for this tenant'),
         },
       },
     },

@@ -1,5 +1,9 @@
 import type { LinkSigner } from '../auth/index.js';
-import type { JobProgress, JobTransition } from '../domain/index.js';
+import type {
+  EvidenceDocument,
+  JobProgress,
+  JobTransition,
+} from '../domain/index.js';
 import type { StoredJob } from '../jobs/index.js';
 
 /**
@@ -90,4 +94,25 @@ export function etaSecondsOf(progress: JobProgress, now: Date): number | null {
   const elapsed = now.getTime() - new Date(attemptStartedAt).getTime();
   if (!(elapsed > 0)) return null;
   return Math.ceil(((elapsed / itemsDone) * (itemsTotal - itemsDone)) / 1000);
+}
+
+/** The public shape of a stored document: its index row, not its bytes. */
+export function toDocumentView(document: EvidenceDocument) {
+  const tags = document.metadata.tags;
+  return {
+    id: document.id,
+    tenantId: document.tenantId,
+    kind: document.kind,
+    format: document.format,
+    specVersion: document.specVersion,
+    mediaType: document.mediaType,
+    fileName: document.fileName,
+    size: document.size,
+    sha512: document.sha512,
+    eventTime: document.eventTime.toISOString(),
+    eventTimeSource: document.eventTimeSource,
+    tags: Array.isArray(tags) ? (tags as string[]) : [],
+    metadata: document.metadata,
+    ingestedAt: document.ingestedAt.toISOString(),
+  };
 }

@@ -11,6 +11,7 @@ import type { SettingsStore } from '../settings/index.js';
 export interface TenantScope {
   jobs: JobService;
   audit: AuditTrail;
+  /** The tenant's evidence index, for reads. */
   evidence: EvidenceStore;
   settings: SettingsStore;
 }

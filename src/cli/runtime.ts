@@ -9,6 +9,7 @@ import {
   type RedactionPolicies,
 } from '../redaction/index.js';
 import { Keyring, loadOrCreateEmbeddedSigner } from '../signing/index.js';
+import { Connectors, connectorsFromFile } from '../sources/index.js';
 import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
 
@@ -28,6 +29,8 @@ export interface Runtime {
   metrics: Metrics;
   /** Each tenant's redaction policy (DP_REDACTION_POLICY_FILE). */
   policies: RedactionPolicies;
+  /** Customers' evidence services (DP_CONNECTORS_FILE). */
+  connectors: Connectors;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,7 @@ export async function openRuntime(
     await migrate(db);
     const keys = await openKeyring(db, config, logger);
     const store = new EvidenceStore(db);
+    const metrics = new Metrics();
     return {
       config,
       logger,
@@ -57,8 +61,12 @@ export async function openRuntime(
       audit: new AuditTrail(store),
       objects: new LocalObjectStore(path.join(config.dataDir, 'objects')),
       keys,
-      metrics: new Metrics(),
+      metrics,
       policies: policiesFromFile(config.redactionPolicyFile),
+      connectors: new Connectors(connectorsFromFile(config.connectorsFile), {
+        allowList: config.security.urlAllowList,
+        metrics,
+      }),
       close: () => db.close(),
     };
   } catch (error) {

@@ -116,7 +116,11 @@ export async function startServer(
     }
     const app = createApp({
       ...runtime,
-      config: { apiTokens: tokens, security: config.security },
+      config: {
+        apiTokens: tokens,
+        security: config.security,
+        ingestMaxBytes: config.ingestMaxBytes,
+      },
       scopes: tenantScopes(appLogin ?? runtime.db, runtime, boss, jobs),
       links,
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,

@@ -5,6 +5,7 @@ import { TENANT_ROLES } from '../auth/roles.js';
 import { PackagerError } from '../domain/index.js';
 import { Failpoints } from '../jobs/failpoints.js';
 import { policiesFromFile } from '../redaction/index.js';
+import { connectorsFromFile } from '../sources/config.js';
 
 const count = (min: number, max: number) =>
   z.coerce.number().int().min(min).max(max);
@@ -94,6 +95,8 @@ const ENV_NAMES: Record<string, string> = {
   databaseAppUrl: 'DATABASE_APP_URL',
   databaseSchema: 'DP_DATABASE_SCHEMA',
   redactionPolicyFile: 'DP_REDACTION_POLICY_FILE',
+  ingestMaxBytes: 'DP_INGEST_MAX_BYTES',
+  connectorsFile: 'DP_CONNECTORS_FILE',
   'security.linkSecret': 'DP_LINK_SECRET',
   'security.linkTtlSeconds': 'DP_LINK_TTL_SECONDS',
   'security.rateLimitPerToken': 'DP_RATE_LIMIT_PER_TOKEN',
@@ -135,6 +138,20 @@ const configSchema = z.object({
     .superRefine((file, ctx) => {
       try {
         policiesFromFile(file);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  /** Largest body the ingest API reads; a larger one answers 413. */
+  ingestMaxBytes: count(1, Number.MAX_SAFE_INTEGER).default(256 * 1024 ** 2),
+  /** The connectors to customers' evidence services; docs/connectors.md. */
+  connectorsFile: z
+    .string()
+    .min(1)
+    .optional()
+    .superRefine((file, ctx) => {
+      try {
+        connectorsFromFile(file);
       } catch (error) {
         ctx.addIssue({ code: 'custom', message: (error as Error).message });
       }
@@ -194,6 +211,8 @@ export function loadConfig(
     redactionPolicyFile: env.DP_REDACTION_POLICY_FILE || undefined,
     flagsFile: env.DP_FLAGS_FILE || undefined,
     flags: env.DP_FLAGS,
+    ingestMaxBytes: env.DP_INGEST_MAX_BYTES || undefined,
+    connectorsFile: env.DP_CONNECTORS_FILE || undefined,
   });
   const jobsFromEnv = stripUndefined(
     Object.fromEntries(

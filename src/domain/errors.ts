@@ -60,6 +60,14 @@ export const ERROR_CATALOG = Object.freeze({
     status: 422,
     title: 'The evidence could not be read',
   },
+  DP_EVIDENCE_MEDIA_TYPE: {
+    status: 415,
+    title: 'The evidence is not sent with an accepted media type',
+  },
+  DP_EVIDENCE_KIND_MISMATCH: {
+    status: 422,
+    title: 'The file is not evidence of the kind named',
+  },
   DP_EVIDENCE_CORRUPT: {
     status: 500,
     title: 'Stored evidence no longer matches its checksum',
@@ -87,6 +95,14 @@ export const ERROR_CATALOG = Object.freeze({
   DP_SOURCE_UNAVAILABLE: {
     status: 503,
     title: 'An evidence source did not answer',
+  },
+  DP_CONNECTOR_INVALID: {
+    status: 502,
+    title: 'An evidence service answered outside its read contract',
+  },
+  DP_CONNECTOR_REFUSED: {
+    status: 502,
+    title: 'An evidence service refused the request',
   },
   DP_STORAGE_UNAVAILABLE: {
     status: 503,

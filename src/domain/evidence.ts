@@ -38,8 +38,11 @@ export interface EvidenceDocument {
   readonly mediaType: string;
   /** The time the document states, else the time it was ingested. */
   readonly eventTime: Date;
-  /** Where eventTime came from: the document itself or the ingest clock. */
-  readonly eventTimeSource: 'document' | 'ingest';
+  /**
+   * Where eventTime came from: the document itself, its sender (the
+   * ingest API's eventTime), or the ingest clock.
+   */
+  readonly eventTimeSource: 'document' | 'supplied' | 'ingest';
   readonly fileName: string;
   readonly size: number;
   readonly sha512: string;

@@ -6,10 +6,13 @@ export {
   type ParsedAuditEvent,
 } from './detect.js';
 export {
+  ingestFile,
   ingestPaths,
+  type FileIngestOptions,
   type IngestFileResult,
   type IngestOptions,
   type IngestSummary,
 } from './ingest.js';
 export { MAX_FILE_BYTES } from './walk.js';
 export { DEMO_TENANTS, seedDemoTenants, type SeedResult } from './demo.js';
+export { readAuditRecord, type ReadRecord } from './record.js';

@@ -1,7 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { PackagerError } from '../domain/index.js';
+import {
+  PackagerError,
+  type ArtifactKind,
+  type EvidenceDocument,
+} from '../domain/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { detectEvidence, type Detection } from './detect.js';
 import {
@@ -13,7 +17,11 @@ import {
 } from './result.js';
 import { streamableFormat } from './sniff.js';
 import type { EvidenceStore } from './store.js';
-import { MAX_LINE_BYTES, streamAuditFile } from './stream.js';
+import {
+  MAX_LINE_BYTES,
+  MAX_LISTED_ERRORS,
+  streamAuditFile,
+} from './stream.js';
 import { MAX_FILE_BYTES, readBounded, walk, type Walked } from './walk.js';
 
 export type { IngestFileResult } from './result.js';
@@ -39,10 +47,27 @@ export interface IngestOptions {
   maxLineBytes?: number;
 }
 
+/** One file, as the ingest API receives it, with what its sender says. */
+export interface FileIngestOptions extends Omit<
+  IngestOptions,
+  'paths' | 'onFile'
+> {
+  file: string;
+  /** Refuse the file, storing nothing, unless it is of one of these kinds. */
+  expect?: readonly ArtifactKind[];
+  /** Tags of a document, kept in its metadata. */
+  tags?: string[];
+  /** The time a document belongs to, over the time it states. */
+  eventTime?: Date;
+}
+
 interface Context extends IngestOptions {
   now: () => Date;
   maxFileBytes: number;
   maxLineBytes: number;
+  expect?: readonly ArtifactKind[];
+  tags?: string[];
+  eventTime?: Date;
 }
 
 /**
@@ -60,16 +85,11 @@ export async function ingestPaths(
       `no tenant ${JSON.stringify(options.tenantId)}`,
     );
   }
-  const context: Context = {
-    ...options,
-    now: options.now ?? (() => new Date()),
-    maxFileBytes: options.maxFileBytes ?? MAX_FILE_BYTES,
-    maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
-  };
+  const context = contextOf(options);
   const files: IngestFileResult[] = [];
   for (const start of options.paths) {
     for await (const file of walk(start)) {
-      const result = await ingestFile(context, file);
+      const result = await readFile(context, file);
       files.push(result);
       options.onFile?.(result);
     }
@@ -79,6 +99,31 @@ export async function ingestPaths(
   // index; PGlite has no autovacuum to gather them after a bulk load.
   if (summary.stored > 0) await options.store.refreshStatistics();
   return summary;
+}
+
+/**
+ * Reads one file into a tenant's evidence by the same path as
+ * ingestPaths (the CLI's). Throws DP_EVIDENCE_KIND_MISMATCH, before
+ * storing anything, when the file is not of the kind expected.
+ */
+export async function ingestFile(
+  options: FileIngestOptions,
+): Promise<IngestFileResult> {
+  const context = contextOf({ ...options, paths: [options.file] });
+  const result = await readFile(context, options.file);
+  if (result.status !== 'failed' && result.status !== 'duplicate') {
+    await options.store.refreshStatistics();
+  }
+  return result;
+}
+
+function contextOf(options: IngestOptions & Partial<Context>): Context {
+  return {
+    ...options,
+    now: options.now ?? (() => new Date()),
+    maxFileBytes: options.maxFileBytes ?? MAX_FILE_BYTES,
+    maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
+  };
 }
 
 function summarise(files: IngestFileResult[]): IngestSummary {
@@ -92,23 +137,36 @@ function summarise(files: IngestFileResult[]): IngestSummary {
   };
 }
 
-async function ingestFile(
-  ctx: Context,
-  file: Walked,
-): Promise<IngestFileResult> {
+async function readFile(ctx: Context, file: Walked): Promise<IngestFileResult> {
   if (typeof file !== 'string') return failed(file.path, file.error);
   // Audit logs are the one kind of evidence that grows without bound.
   const streamed = await streamableFormat(file, ctx.maxLineBytes);
-  if (streamed) return streamAuditFile(ctx, file, streamed);
+  if (streamed) {
+    assertExpected(ctx, 'audit-events', streamed.name);
+    return streamAuditFile(ctx, file, streamed);
+  }
   const bytes = await readBounded(file, ctx.maxFileBytes);
   if (typeof bytes === 'string') return failed(file, bytes);
   const detection = detectEvidence(file, bytes);
+  if (detection.type !== 'unrecognised') {
+    const kind =
+      detection.type === 'document' ? detection.kind : 'audit-events';
+    assertExpected(ctx, kind, detection.format);
+  }
   try {
     return await storeDetection(ctx, file, bytes, detection);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return failed(file, `could not be stored (${message})`);
   }
+}
+
+function assertExpected(ctx: Context, kind: ArtifactKind, format: string) {
+  if (!ctx.expect || ctx.expect.includes(kind)) return;
+  throw new PackagerError(
+    'DP_EVIDENCE_KIND_MISMATCH',
+    `the file reads as ${kind} (${format}), not ${ctx.expect.join(' or ')}`,
+  );
 }
 
 function storeDetection(
@@ -146,6 +204,8 @@ async function storeEvents(
     kind: 'audit-events',
     format: detection.format,
     items: inserted,
+    read: events.length,
+    lineErrors: detection.errors.slice(0, MAX_LISTED_ERRORS),
     errors,
     warnings: [...detection.warnings, ...conflictWarning(name, conflicting)],
   };
@@ -165,26 +225,27 @@ async function storeDocument(
   }
   const ingestedAt = ctx.now();
   const warnings = [...detection.warnings];
-  if (!detection.eventTime) {
+  if (!detection.eventTime && !ctx.eventTime) {
     warnings.push('the document states no time; the ingest time is used');
   }
+  const metadata: Record<string, unknown> = { ...detection.metadata };
+  if (warnings.length > 0) metadata.warnings = warnings;
+  if (ctx.tags && ctx.tags.length > 0) metadata.tags = ctx.tags;
+  const id = randomUUID();
   const added = await ctx.store.addDocument({
     tenantId: ctx.tenantId,
-    id: randomUUID(),
+    id,
     kind: detection.kind,
     format: detection.format,
     specVersion: detection.specVersion,
     mediaType: detection.mediaType,
-    eventTime: detection.eventTime ?? ingestedAt,
-    eventTimeSource: detection.eventTime ? 'document' : 'ingest',
+    eventTime: ctx.eventTime ?? detection.eventTime ?? ingestedAt,
+    eventTimeSource: eventTimeSourceOf(ctx, detection),
     fileName: path.basename(file),
     size: bytes.length,
     sha512,
     location,
-    metadata:
-      warnings.length > 0
-        ? { ...detection.metadata, warnings }
-        : detection.metadata,
+    metadata,
     ingestedAt,
   });
   return {
@@ -193,7 +254,16 @@ async function storeDocument(
     kind: detection.kind,
     format: detection.format,
     items: added ? 1 : 0,
+    id: added ? id : await ctx.store.documentIdOf(ctx.tenantId, sha512),
     errors: [],
     warnings,
   };
+}
+
+function eventTimeSourceOf(
+  ctx: Context,
+  detection: Extract<Detection, { type: 'document' }>,
+): EvidenceDocument['eventTimeSource'] {
+  if (ctx.eventTime) return 'supplied';
+  return detection.eventTime ? 'document' : 'ingest';
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ArtifactKind, AuditEvent } from '../domain/index.js';
-import type { ParsedAuditEvent } from './formats/shared.js';
+import type { LineError, ParsedAuditEvent } from './formats/shared.js';
 
 /** What became of one file. */
 export interface IngestFileResult {
@@ -15,6 +15,12 @@ export interface IngestFileResult {
   format?: string;
   /** Audit events newly stored, or 1 for a newly stored document. */
   items: number;
+  /** Audit events read from the file, new or already stored. */
+  read?: number;
+  /** The document's id: the new one, or the stored one for a duplicate. */
+  id?: string;
+  /** The lines that could not be read, by number (the first ones). */
+  lineErrors?: LineError[];
   /** Messages naming the file, and the line for JSON Lines. */
   errors: string[];
   /** What validation noticed and left as it was. */

@@ -33,7 +33,7 @@ interface DocumentRow {
   spec_version: string | null;
   media_type: string;
   event_time: Date;
-  event_time_source: 'document' | 'ingest';
+  event_time_source: EvidenceDocument['eventTimeSource'];
   file_name: string;
   size: string | number;
   sha512: string;
@@ -119,6 +119,30 @@ export class EvidenceStore {
       ],
     );
     return rows.length > 0;
+  }
+
+  /** The id of a tenant's document with these bytes, if one is stored. */
+  async documentIdOf(
+    tenantId: string,
+    sha512: string,
+  ): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ id: string }>(
+      'SELECT id FROM evidence_documents WHERE tenant_id = $1 AND sha512 = $2',
+      [tenantId, sha512],
+    );
+    return rows[0]?.id;
+  }
+
+  /** One of a tenant's documents by id, or null. */
+  async getDocument(
+    tenantId: string,
+    id: string,
+  ): Promise<EvidenceDocument | null> {
+    const { rows } = await this.db.query<DocumentRow>(
+      'SELECT * FROM evidence_documents WHERE tenant_id = $1 AND id = $2',
+      [tenantId, id],
+    );
+    return rows[0] ? toDocument(rows[0]) : null;
   }
 
   /**

@@ -58,6 +58,8 @@ export async function streamAuditFile(
     kind: 'audit-events',
     format: format.name,
     items: tally.inserted,
+    read: tally.read,
+    lineErrors: tally.lineErrors,
     errors: tally.messages(),
     warnings: conflictWarning(tally.name, tally.conflicting),
   };
@@ -121,6 +123,7 @@ class Tally {
   errorCount = 0;
   line = 0;
   private listed: string[] = [];
+  readonly lineErrors: LineError[] = [];
   private trailer: string[] = [];
 
   constructor(readonly name: string) {}
@@ -137,6 +140,7 @@ class Tally {
     this.errorCount += 1;
     if (this.listed.length < MAX_LISTED_ERRORS) {
       this.listed.push(`${this.name} line ${line}: ${message}`);
+      this.lineErrors.push({ line, message });
     }
   }
 

@@ -19,6 +19,7 @@ import {
   type RedactionPolicy,
 } from '../redaction/index.js';
 import type { Signer } from '../signing/index.js';
+import type { Connectors } from '../sources/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Failpoints } from './failpoints.js';
 import type { Failure } from './failures.js';
@@ -39,6 +40,8 @@ export interface ExportDeps {
   signedAt?: Date;
   /** Each tenant's redaction policy; DEFAULT_POLICY when absent. */
   policies?: RedactionPolicies;
+  /** Customers' evidence services (DP_CONNECTORS_FILE); none when absent. */
+  connectors?: Connectors;
 }
 
 export interface ExportControl {
@@ -111,6 +114,16 @@ export async function runExport(
       redactor: new Redactor(rulesOf(policy), key),
       documents: new Set(policy.documents),
     },
+    connectors: (k) =>
+      deps.connectors?.sourcesFor(tenant.id, k, {
+        signal: control.signal,
+        onRetry: (message, delayMs) => {
+          const outcome = sources.outcomes[k];
+          if (outcome) outcome.retries += 1;
+          const error = { code: 'DP_SOURCE_UNAVAILABLE', message };
+          control.onSourceRetry?.(k, { error, transient: true }, delayMs);
+        },
+      }) ?? [],
   });
   const report = () =>
     control.onProgress?.({
@@ -123,42 +136,47 @@ export async function runExport(
     });
 
   report();
-  await sources.open();
-  control.onSources?.(sources.outcomes);
-  const warnings: string[] = [];
-  const result = await assembleBundle({
-    output,
-    tenant: { id: tenant.id, name: tenant.name },
-    window,
-    artifacts,
-    job: request.job,
-    sources: sources.sources(),
-    outcomes: () => {
-      warnings.push(...warningsOf(sources.outcomes));
-      return sources.outcomes;
-    },
-    warnings,
-    signer: deps.signer,
-    ...(deps.signedAt && { signedAt: deps.signedAt }),
-    generator: GENERATOR,
-    redactionPolicy: policy.name,
-    onProgress: (p) => {
-      bytesWritten = p.bytesWritten;
-      report();
-    },
-    onStage: (next) => {
-      stage = next;
-      report();
-    },
-  });
-  return {
-    result,
-    counts: countsOf(result),
-    kinds: sources.outcomes,
-    partial: sources.omitted().length > 0,
-    warnings,
-    policy,
-  };
+  try {
+    await sources.open();
+    control.onSources?.(sources.outcomes);
+    const warnings: string[] = [];
+    const result = await assembleBundle({
+      output,
+      tenant: { id: tenant.id, name: tenant.name },
+      window,
+      artifacts,
+      job: request.job,
+      sources: sources.sources(),
+      outcomes: () => {
+        warnings.push(...warningsOf(sources.outcomes));
+        return sources.outcomes;
+      },
+      warnings,
+      signer: deps.signer,
+      ...(deps.signedAt && { signedAt: deps.signedAt }),
+      generator: GENERATOR,
+      redactionPolicy: policy.name,
+      onProgress: (p) => {
+        bytesWritten = p.bytesWritten;
+        report();
+      },
+      onStage: (next) => {
+        stage = next;
+        report();
+      },
+    });
+    return {
+      result,
+      counts: countsOf(result),
+      kinds: sources.outcomes,
+      partial: sources.omitted().length > 0,
+      warnings,
+      policy,
+    };
+  } finally {
+    // What connectors pulled to disk goes, whatever became of the bundle.
+    await sources.close();
+  }
 }
 
 /** One plain sentence for each kind that is not wholly in the bundle. */

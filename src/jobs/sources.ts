@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BundleSource } from '../bundle/index.js';
 import {
@@ -11,6 +15,13 @@ import {
 } from '../domain/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import { DROPPED, type Redactor } from '../redaction/index.js';
+import {
+  pullSource,
+  readPulledEvents,
+  type EvidenceSource,
+  type Pulled,
+  type PulledDocument,
+} from '../sources/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff.js';
 import { classifyFailure, type Failure } from './failures.js';
@@ -45,6 +56,21 @@ export interface SourceOptions {
   onRetry?: (kind: ArtifactKind, failure: Failure, delayMs: number) => void;
   /** Redacts audit events, and the documents of the kinds named. */
   redaction?: { redactor: Redactor; documents: ReadonlySet<ArtifactKind> };
+  /** The tenant's connectors of a kind (docs/connectors.md); none if absent. */
+  connectors?: (kind: ArtifactKind) => EvidenceSource[];
+}
+
+/** A document to write, from the store or from a connector. */
+interface DocumentEntry {
+  kind: ArtifactKind;
+  fileName: string;
+  format: string;
+  specVersion: string | null;
+  mediaType: string;
+  eventTime: Date;
+  sha512: string;
+  metadata: Record<string, unknown>;
+  open: () => Promise<Readable>;
 }
 
 /**
@@ -64,6 +90,10 @@ export class EvidenceSources {
 
   private readonly faults: Failpoints;
   private readonly retry: SourceRetryPolicy;
+  /** Items of each kind in the store, beside what connectors hold. */
+  private readonly stored: Partial<Record<ArtifactKind, number>> = {};
+  private readonly pulled: Partial<Record<ArtifactKind, Pulled[]>> = {};
+  private pullDir: string | undefined;
 
   constructor(private readonly options: SourceOptions) {
     this.faults = options.faults ?? new Failpoints();
@@ -86,9 +116,12 @@ export class EvidenceSources {
           await this.faults.reach(`fetch.${kind}`, this.options.signal);
           return store.countKind(tenantId, kind, window);
         });
-        outcome.expected = count.items;
-        outcome.status = count.items === 0 ? 'empty' : 'included';
-        this.itemsExpected += count.items;
+        this.stored[kind] = count.items;
+        const pulled = await this.pullConnectors(kind);
+        const items = count.items + pulled;
+        outcome.expected = items;
+        outcome.status = items === 0 ? 'empty' : 'included';
+        this.itemsExpected += items;
         this.bytesExpected += count.bytes;
       } catch (error) {
         this.omit(kind, error);
@@ -96,13 +129,50 @@ export class EvidenceSources {
     }
   }
 
+  /** Removes what connectors left on disk; call once the bundle is made. */
+  async close(): Promise<void> {
+    if (this.pullDir) await rm(this.pullDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Reads each connector of the kind to disk, whole, before any evidence
+   * is written: a service that fails, even on its last page, leaves the
+   * kind omitted with the connector's reason, never half in the bundle.
+   */
+  private async pullConnectors(kind: ArtifactKind): Promise<number> {
+    const sources = this.options.connectors?.(kind) ?? [];
+    if (sources.length === 0) return 0;
+    this.pullDir ??= await mkdtemp(path.join(os.tmpdir(), 'dp-pull-'));
+    const pulled: Pulled[] = [];
+    try {
+      for (const source of sources) {
+        pulled.push(
+          await pullSource(
+            source,
+            this.options.tenantId,
+            this.options.window,
+            this.pullDir,
+          ),
+        );
+      }
+    } catch (error) {
+      throw new ConnectorFailed(error);
+    }
+    this.pulled[kind] = pulled;
+    return pulled.reduce((sum, p) => sum + p.count, 0);
+  }
+
   /** The bundle's evidence entries, read as the assembler asks for them. */
   async *sources(): AsyncGenerator<BundleSource> {
     for (const kind of this.options.kinds) {
       if (this.outcomes[kind]?.status !== 'included') continue;
       this.options.onKind?.(kind);
+      const pulled = this.pulled[kind] ?? [];
       if (kind === 'audit-events') {
-        yield this.auditSource();
+        if ((this.stored[kind] ?? 0) > 0) yield this.storeAuditSource();
+        for (const p of pulled) {
+          if (p.eventsFile) yield this.pulledAuditSource(p, p.eventsFile);
+        }
         continue;
       }
       let docs: EvidenceDocument[];
@@ -118,7 +188,12 @@ export class EvidenceSources {
         this.omit(kind, error);
         continue;
       }
-      for (const doc of docs) yield this.documentSource(doc);
+      for (const doc of docs) yield this.documentSource(this.fromStore(doc));
+      for (const p of pulled) {
+        for (const doc of p.documents) {
+          yield this.documentSource(fromPull(doc));
+        }
+      }
     }
     // Every evidence entry is written; the manifest comes next.
     this.options.onEvidenceWritten?.();
@@ -139,10 +214,13 @@ export class EvidenceSources {
 
   private omit(kind: ArtifactKind, error: unknown): void {
     this.options.signal?.throwIfAborted();
-    const failure = classifyFailure(error);
+    const connector = error instanceof ConnectorFailed;
+    const failure = classifyFailure(connector ? error.cause : error);
     // Only a source that did not answer makes a kind omitted; anything
-    // else (a bug, corrupt evidence) fails the export.
-    if (!failure.transient) throw error;
+    // else (a bug, corrupt evidence) fails the export. A connector's
+    // service is the customer's, outside the export's control: whatever
+    // it does wrong (refusing, breaking the read contract) omits the kind.
+    if (!failure.transient && !connector) throw error;
     const outcome = this.outcomes[kind];
     if (!outcome) return;
     if (outcome.status === 'included') this.itemsExpected -= outcome.expected;
@@ -175,9 +253,33 @@ export class EvidenceSources {
     }
   }
 
-  private auditSource(): BundleSource {
+  private storeAuditSource(): BundleSource {
+    const { store, tenantId, window } = this.options;
+    return this.auditSource(
+      'audit-events.jsonl',
+      { sortedBy: ['time', 'id', 'source.format'] },
+      () =>
+        store.streamAuditEvents(tenantId, window, {
+          loadPage: (page) => this.withRetries('audit-events', page),
+        }),
+    );
+  }
+
+  private pulledAuditSource(pulled: Pulled, file: string): BundleSource {
+    return this.auditSource(
+      `${pulled.source}.jsonl`,
+      { sortedBy: ['time'], connector: pulled.source },
+      () => readPulledEvents(file),
+    );
+  }
+
+  private auditSource(
+    preferredName: string,
+    metadata: Record<string, unknown>,
+    read: () => AsyncIterable<AuditEvent>,
+  ): BundleSource {
     const outcome = this.outcomes['audit-events'] as KindOutcome;
-    const { store, tenantId, window, signal } = this.options;
+    const { signal } = this.options;
     const redactor = this.options.redaction?.redactor;
     const content = async function* (this: EvidenceSources) {
       // Lines are gathered into chunks: a million tiny writes through the
@@ -185,10 +287,7 @@ export class EvidenceSources {
       let chunk: string[] = [];
       let length = 0;
       let first = true;
-      const events = store.streamAuditEvents(tenantId, window, {
-        loadPage: (page) => this.withRetries('audit-events', page),
-      });
-      for await (const event of events) {
+      for await (const event of read()) {
         const line = toAuditLine(event, redactor) + '\n';
         chunk.push(line);
         length += line.length;
@@ -209,19 +308,28 @@ export class EvidenceSources {
     };
     return {
       kind: 'audit-events',
-      preferredName: 'audit-events.jsonl',
+      preferredName,
       format: 'disclosure-audit-jsonl',
       specVersion: '1',
       mediaType: 'application/jsonl',
       eventTime: null,
-      metadata: { sortedBy: ['time', 'id', 'source.format'] },
+      metadata,
       content: () => content.call(this),
       items: () => outcome.exported,
       redactions: () => countsOf(redactor),
     };
   }
 
-  private documentSource(doc: EvidenceDocument): BundleSource {
+  private fromStore(doc: EvidenceDocument): DocumentEntry {
+    const { objects } = this.options;
+    return {
+      ...doc,
+      metadata: { ...doc.metadata, eventTimeSource: doc.eventTimeSource },
+      open: () => objects.get(doc.location),
+    };
+  }
+
+  private documentSource(doc: DocumentEntry): BundleSource {
     const redactor = this.options.redaction?.documents.has(doc.kind)
       ? this.options.redaction.redactor
       : undefined;
@@ -241,7 +349,7 @@ export class EvidenceSources {
       specVersion: doc.specVersion,
       mediaType: doc.mediaType,
       eventTime: doc.eventTime,
-      metadata: { ...doc.metadata, eventTimeSource: doc.eventTimeSource },
+      metadata: doc.metadata,
       content: () => content.call(this),
       items: () => 1,
       redactions: () => countsOf(redactor),
@@ -255,13 +363,11 @@ export class EvidenceSources {
    * the export instead of being signed into a bundle.
    */
   private async *checkedContent(
-    doc: EvidenceDocument,
+    doc: DocumentEntry,
   ): AsyncGenerator<Uint8Array> {
-    const { objects, signal } = this.options;
+    const { signal } = this.options;
     const hash = createHash('sha512');
-    const stream: Readable = await this.withRetries(doc.kind, () =>
-      objects.get(doc.location),
-    );
+    const stream: Readable = await this.withRetries(doc.kind, doc.open);
     for await (const chunk of stream) {
       signal?.throwIfAborted();
       hash.update(chunk as Buffer);
@@ -280,6 +386,17 @@ export class EvidenceSources {
 }
 
 const AUDIT_CHUNK_CHARS = 64 * 1024;
+
+/** A connector failed: the kind is omitted with its reason, whatever it is. */
+class ConnectorFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a connector failed', { cause });
+  }
+}
+
+function fromPull(doc: PulledDocument): DocumentEntry {
+  return { ...doc, open: () => Promise.resolve(createReadStream(doc.file)) };
+}
 
 // Formats whose originals were parsed as JSON at ingest, one record a line.
 const JSON_AUDIT_FORMATS: ReadonlySet<string> = new Set([

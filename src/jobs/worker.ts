@@ -27,6 +27,7 @@ import type { JobKeys } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { backoffDelay } from './backoff.js';
+import type { Connectors } from '../sources/index.js';
 import { Failpoints } from './failpoints.js';
 import { classifyFailure } from './failures.js';
 import { runExport, type ExportOutcome } from './pipeline.js';
@@ -46,6 +47,8 @@ export interface WorkerDeps {
   faults?: Failpoints;
   /** Each tenant's redaction policy; the default policy when absent. */
   policies?: RedactionPolicies;
+  /** Customers' evidence services (DP_CONNECTORS_FILE). */
+  connectors?: Connectors;
 }
 
 export type WorkerSettings = JobSettings & { concurrency: number };

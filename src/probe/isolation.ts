@@ -132,10 +132,14 @@ function expectedForOther(op: Operation): number[] {
 }
 
 /**
- * The query a GET under /disclosures needs: it names the owner's tenant,
- * which another tenant's token must not reach.
+ * The query a GET under /disclosures or an ingest under /evidence needs:
+ * it names the owner's tenant, which another tenant's token must not
+ * reach.
  */
 function queryFor(op: Operation, owner: Canary): string {
+  if (op.method === 'POST' && op.template.startsWith('/evidence/')) {
+    return `?${new URLSearchParams({ tenantId: owner.tenantId }).toString()}`;
+  }
   if (op.method !== 'GET' || !op.template.startsWith('/disclosures/')) {
     return '';
   }

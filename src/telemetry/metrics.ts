@@ -67,6 +67,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly connectorRequests = new Counter({
+    name: 'dp_connector_requests_total',
+    help:
+      'Page requests to evidence services (connectors), by artifact kind ' +
+      'and outcome: ok, server-error (5xx or 429), timeout, network-error, ' +
+      'refused (another 4xx or a URL not allowed), invalid (outside the ' +
+      'read contract)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly reapedTotal = new Counter({
     name: 'dp_jobs_reaped_total',
     help: 'Running jobs whose lease expired (their worker died or hung)',
