@@ -245,15 +245,17 @@ const schemas = {
           checksumIndexSha512: { type: 'string', pattern: '^[0-9a-f]{128}$' },
           keyId: { type: 'string' },
           downloadUrl: {
-            type: 'string',
+            type: ['string', 'null'],
             description:
               'A signed link that needs no token, valid 15 minutes by ' +
-              'default; every read of the job gives a fresh one',
+              'default; every read of the job gives a fresh one. Null for ' +
+              'a caller who may not download (a viewer)',
           },
           signatureUrl: {
             type: ['string', 'null'],
             description:
-              'Signed link to the detached signature of the whole ZIP, if any',
+              'Signed link to the detached signature of the whole ZIP, if ' +
+              'any; null for a caller who may not download',
           },
         },
       },

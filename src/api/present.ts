@@ -8,11 +8,13 @@ import type { StoredJob } from '../jobs/index.js';
 
 /**
  * The public shape of a job, as GET /jobs/{id} answers it. Its download
- * links are signed afresh on every read, and expire (docs/security.md).
+ * links are signed afresh on every read, and expire (docs/security.md);
+ * a caller who may not download (links null: a viewer) gets none, since a
+ * link grants the download on its own.
  */
 export function toJobView(
   job: StoredJob,
-  links: Pick<LinkSigner, 'sign'>,
+  links: Pick<LinkSigner, 'sign'> | null,
   options: { history?: JobTransition[]; now?: Date } = {},
 ) {
   const now = options.now ?? new Date();
@@ -56,16 +58,19 @@ export function toJobView(
           sha512: job.bundle.sha512,
           checksumIndexSha512: job.bundle.indexSha512,
           keyId: job.bundle.keyId,
-          downloadUrl: links.sign(
-            { jobId: job.id, tenantId: job.tenantId, file: 'bundle' },
-            now,
-          ),
-          signatureUrl: job.bundle.signature
+          downloadUrl: links
             ? links.sign(
-                { jobId: job.id, tenantId: job.tenantId, file: 'bundle.sig' },
+                { jobId: job.id, tenantId: job.tenantId, file: 'bundle' },
                 now,
               )
             : null,
+          signatureUrl:
+            links && job.bundle.signature
+              ? links.sign(
+                  { jobId: job.id, tenantId: job.tenantId, file: 'bundle.sig' },
+                  now,
+                )
+              : null,
         }
       : null,
     ...(options.history && {

@@ -177,6 +177,29 @@ describe('access to the API', () => {
     });
   });
 
+  describe('download links by role', () => {
+    it('gives an exporter signed links, and a viewer none', async () => {
+      const exporter = await api.call('GET', `/jobs/${jobId}`);
+      expect(exporter.json.bundle.downloadUrl).toMatch(/sig=/);
+      expect(exporter.json.bundle.signatureUrl).toMatch(/sig=/);
+      for (const path of [`/jobs/${jobId}`, '/jobs']) {
+        const viewer = await api.call('GET', path, {
+          token: api.tokens.acmeViewer,
+        });
+        expect(viewer.status).toBe(200);
+        expect(viewer.bytes.toString('utf8')).not.toMatch(/sig=/);
+      }
+      const viewer = await api.call('GET', `/jobs/${jobId}`, {
+        token: api.tokens.acmeViewer,
+      });
+      expect(viewer.json.bundle).toMatchObject({
+        sha512: job.bundle.sha512,
+        downloadUrl: null,
+        signatureUrl: null,
+      });
+    });
+  });
+
   describe("the packager's own audit trail", () => {
     it("puts export requests and downloads into the tenant's next bundle", async () => {
       const download = await api.call('GET', `/jobs/${jobId}/bundle`);

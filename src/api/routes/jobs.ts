@@ -9,7 +9,7 @@ import {
   type TimeWindow,
 } from '../../domain/index.js';
 import type { JobListOptions, StoredJob } from '../../jobs/index.js';
-import type { LinkSigner } from '../../auth/index.js';
+import { satisfies, type LinkSigner } from '../../auth/index.js';
 import type {
   ByteRange,
   ObjectInfo,
@@ -33,6 +33,9 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
   const router = Router();
   // The caller's tenant scope: its queries run under row-level security.
   const jobsOf = (req: Request) => scopes(principalOf(req).tenantId).jobs;
+  // A signed link downloads on its own: only those who may download get one.
+  const linksFor = (req: Request) =>
+    satisfies(principalOf(req).roles, 'exporter') ? links : null;
   const recordOf = (req: Request, action: string, jobId: string) => {
     const principal = principalOf(req);
     return scopes(principal.tenantId).audit.record({
@@ -48,7 +51,7 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
     const { tenantId } = principalOf(req);
     const page = await jobsOf(req).list(tenantId, listOptionsOf(req));
     res.json({
-      jobs: page.jobs.map((job) => toJobView(job, links)),
+      jobs: page.jobs.map((job) => toJobView(job, linksFor(req))),
       nextCursor: page.nextCursor,
     });
   });
@@ -58,7 +61,7 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
     const id = jobIdOf(req);
     const job = await jobsOf(req).get(tenantId, id);
     const history = await jobsOf(req).history(tenantId, id);
-    res.json(toJobView(job, links, { history }));
+    res.json(toJobView(job, linksFor(req), { history }));
   });
 
   router.post('/jobs/:id/cancel', async (req, res) => {
@@ -67,7 +70,7 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
       jobIdOf(req),
     );
     await recordOf(req, 'job.cancelled', job.id);
-    res.json(toJobView(job, links));
+    res.json(toJobView(job, linksFor(req)));
   });
 
   router.post('/jobs/:id/retry', async (req, res) => {
@@ -76,7 +79,10 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
       jobIdOf(req),
     );
     await recordOf(req, 'job.retried', job.id);
-    res.status(202).location(`/jobs/${job.id}`).json(toJobView(job, links));
+    res
+      .status(202)
+      .location(`/jobs/${job.id}`)
+      .json(toJobView(job, linksFor(req)));
   });
 
   router.get('/jobs/:id/bundle', async (req, res) => {

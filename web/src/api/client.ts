@@ -65,7 +65,12 @@ export class ApiClient {
 
   /** The bundle's bytes; the browser keeps a large Blob on disk. */
   async bundle(job: Job): Promise<Blob> {
-    const res = await this.send('GET', job.bundle?.downloadUrl ?? '');
+    // A viewer gets no signed link; the token route then answers 403.
+    const res = await this.send(
+      'GET',
+      job.bundle?.downloadUrl ??
+        `/jobs/${encodeURIComponent(job.jobId)}/bundle`,
+    );
     return res.blob();
   }
 

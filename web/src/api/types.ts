@@ -74,7 +74,7 @@ export interface Job {
     size: number;
     sha512: string;
     keyId: string;
-    downloadUrl: string;
+    downloadUrl: string | null;
     signatureUrl: string | null;
   } | null;
 }

@@ -10,9 +10,10 @@ export function commandsFor(job: Job, origin: string): string {
   const bundle = job.bundle;
   if (!bundle) return '';
   const fingerprint = bundle.keyId.replace(/^sha256:/, '');
+  const download = bundle.downloadUrl ?? `/jobs/${job.jobId}/bundle`;
   return [
     `# 1. Download (or use the Download button and save it as bundle.zip)`,
-    `curl -fsS -H "Authorization: Bearer $DP_TOKEN" -o bundle.zip ${origin}${bundle.downloadUrl}`,
+    `curl -fsS -H "Authorization: Bearer $DP_TOKEN" -o bundle.zip ${origin}${download}`,
     `# 2. The ZIP is the one this export made`,
     `echo "${bundle.sha512}  bundle.zip" | sha512sum -c`,
     `# 3. Every file matches the signed checksum index`,
