@@ -81,30 +81,46 @@ export async function openAppLogin(
       login: string;
       rolsuper: boolean;
       rolbypassrls: boolean;
+      rolcreaterole: boolean;
       member: boolean;
       owned: number;
+      others: string[];
+      tables: boolean;
     }>(
-      `SELECT r.rolname AS login, r.rolsuper, r.rolbypassrls,
+      `SELECT r.rolname AS login, r.rolsuper, r.rolbypassrls, r.rolcreaterole,
               pg_has_role(current_user, $1, 'MEMBER') AS member,
               (SELECT count(*)::int FROM pg_tables
-                WHERE schemaname = $2 AND tableowner = current_user) AS owned
+                WHERE schemaname = $2 AND tableowner = current_user) AS owned,
+              ARRAY(SELECT o.rolname::text FROM pg_roles o
+                     WHERE o.rolname NOT IN (current_user, $1)
+                       AND o.rolname NOT LIKE 'pg\\_%'
+                       AND pg_has_role(current_user, o.oid, 'MEMBER')
+                     ORDER BY o.rolname) AS others,
+              EXISTS (SELECT FROM pg_tables WHERE schemaname = $2
+                        AND tablename = 'export_jobs') AS tables
          FROM pg_roles r WHERE r.rolname = current_user`,
       [APP_ROLE, schema],
     );
     const login = rows[0];
     if (!login) throw new Error('the login has no role row');
     const name = JSON.stringify(login.login);
-    if (login.rolsuper || login.rolbypassrls || login.owned > 0) {
-      const why = login.rolsuper
-        ? 'is a superuser'
-        : login.rolbypassrls
-          ? 'has BYPASSRLS'
-          : `owns ${login.owned} of the product's tables`;
+    const why = login.rolsuper
+      ? 'is a superuser'
+      : login.rolbypassrls
+        ? 'has BYPASSRLS'
+        : login.rolcreaterole
+          ? 'has CREATEROLE (it could grant itself any role)'
+          : login.owned > 0
+            ? `owns ${login.owned} of the product's tables`
+            : login.others.length > 0
+              ? `is a member of ${login.others.join(', ')} besides ${APP_ROLE}`
+              : null;
+    if (why) {
       throw new PackagerError(
         'DP_CONFIG_INVALID',
         `DATABASE_APP_URL logs in as ${name}, which ${why} and so is not ` +
-          'held by row-level security; give it a role of its own as ' +
-          'docs/security.md shows',
+          'held by row-level security; give it a role of its own, a ' +
+          `member of ${APP_ROLE} only, as docs/security.md shows`,
       );
     }
     if (!login.member) {
@@ -112,6 +128,14 @@ export async function openAppLogin(
         'DP_CONFIG_INVALID',
         `DATABASE_APP_URL logs in as ${name}, which is not a member of ` +
           `${APP_ROLE}; run GRANT ${APP_ROLE} TO ${login.login}`,
+      );
+    }
+    if (!login.tables) {
+      throw new PackagerError(
+        'DP_CONFIG_INVALID',
+        `DATABASE_APP_URL logs in as ${name} to a database without the ` +
+          `product's tables in schema ${schema}; it must name the same ` +
+          'database as DATABASE_URL',
       );
     }
     return db;

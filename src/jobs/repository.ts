@@ -166,11 +166,17 @@ export const jobQueries = {
     return rows.map(toJob);
   },
 
-  /** The tenant's pending and running jobs, counted under a lock on it. */
+  /**
+   * The tenant's pending and running jobs, counted under a lock on the
+   * tenant that lasts until the transaction ends, so that two requests
+   * cannot both take the last place. The lock is an advisory one: the
+   * tenant-scoped role may read tenants, not lock their rows.
+   */
   async countActive(db: Queryable, tenantId: string): Promise<number> {
-    await db.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [
-      tenantId,
-    ]);
+    await db.query(
+      "SELECT pg_advisory_xact_lock(hashtextextended('dp.tenant:' || $1, 0))",
+      [tenantId],
+    );
     const { rows } = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM export_jobs
        WHERE tenant_id = $1 AND status IN ('pending', 'running')`,

@@ -212,6 +212,32 @@ describe.runIf(DATABASE_URL)("the application's own login on postgres", () => {
     );
   });
 
+  it.each([
+    [
+      'a member of dp_platform too',
+      { grants: ['dp_platform'] },
+      /is a member of dp_platform besides dp_app/,
+    ],
+    [
+      'a member of the owner too',
+      { grants: ['postgres'] },
+      /is a member of postgres besides dp_app/,
+    ],
+    ['able to create roles', { flags: 'CREATEROLE' }, /has CREATEROLE/],
+    [
+      'logged in to another database',
+      { database: 'template1' },
+      /without the product's tables/,
+    ],
+  ])('refuses a login that is %s', async (_name, options, reason) => {
+    const login = await createAppLogin(options);
+    try {
+      await expect(openAppLogin(login.url, db.schema)).rejects.toThrow(reason);
+    } finally {
+      await login.drop();
+    }
+  });
+
   it('refuses a login that is not a member of dp_app', async () => {
     const outsider = await createAppLogin({ member: false });
     try {

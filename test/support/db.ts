@@ -54,7 +54,14 @@ export async function dropSchemas(schema: string): Promise<void> {
  * one with a random name and drops it afterwards. Needs DATABASE_URL.
  */
 export async function createAppLogin(
-  options: { member?: boolean } = {},
+  options: {
+    member?: boolean;
+    /** CREATE ROLE options beside LOGIN, such as CREATEROLE. */
+    flags?: string;
+    /** Roles granted besides dp_app. */
+    grants?: string[];
+    database?: string;
+  } = {},
 ): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   if (!DATABASE_URL) throw new Error('an application login needs DATABASE_URL');
   const name = `dp_login_${randomBytes(4).toString('hex')}`;
@@ -68,12 +75,16 @@ export async function createAppLogin(
     }
   };
   await admin(
-    `CREATE ROLE ${name} LOGIN NOSUPERUSER NOBYPASSRLS` +
+    `CREATE ROLE ${name} LOGIN NOSUPERUSER NOBYPASSRLS ${options.flags ?? ''}` +
       ((options.member ?? true) ? ' IN ROLE dp_app' : ''),
   );
+  for (const role of options.grants ?? []) {
+    await admin(`GRANT ${role} TO ${name}`);
+  }
   const url = new URL(DATABASE_URL);
   url.username = name;
   url.password = '';
+  if (options.database) url.pathname = `/${options.database}`;
   return {
     url: url.toString(),
     name,

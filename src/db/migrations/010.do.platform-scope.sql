@@ -29,3 +29,11 @@ LANGUAGE sql STABLE AS $$
     OR (current_setting('app.platform', true) = 'on'
         AND pg_has_role(session_user, 'dp_platform', 'MEMBER'))
 $$;
+
+-- dp_app is the role of tenant-scoped requests: it reads and writes one
+-- tenant's own rows and nothing more. The keyring, the migrations' ledger,
+-- the tenants themselves and the tokens belong to the operator (the owner's
+-- login: CLI, worker); the packager's own audit trail is append-only.
+REVOKE ALL ON signing_keys, signing_key_rotations, schemaversion FROM dp_app;
+REVOKE INSERT, UPDATE, DELETE ON tenants, api_tokens FROM dp_app;
+REVOKE UPDATE, DELETE ON audit_events FROM dp_app;
