@@ -183,7 +183,7 @@ describe.skipIf(!CORPUS_PRESENT && !corpusMissingIsFatal())(
         const docs = await drain(
           connect(
             aConnector(service, '/sboms', { kind: 'sboms', pageSize: 1 }),
-          ).documents(WINDOW),
+          ).documents('acme', WINDOW),
         );
         expect(docs.map((d) => [d.fileName, d.format])).toEqual([
           ['spdx-2.3_minimal-with-security-refs.spdx.json', 'spdx-json'],
@@ -196,7 +196,7 @@ describe.skipIf(!CORPUS_PRESENT && !corpusMissingIsFatal())(
         const reading = drain(
           connect(
             aConnector(service, '/sboms', { kind: 'policy-reports' }),
-          ).documents(WINDOW),
+          ).documents('acme', WINDOW),
         );
         await expect(reading).rejects.toMatchObject({
           code: 'DP_CONNECTOR_INVALID',
