@@ -268,6 +268,25 @@ describe.skipIf(!CORPUS_PRESENT && !corpusMissingIsFatal())(
         });
       });
 
+      it('connects to the address the URL guard checked, not a new lookup', async () => {
+        // evidence.test resolves nowhere but through the guard's resolver:
+        // reading it proves the connection used the checked address.
+        const port = new URL(service.url).port;
+        const events = await drain(
+          new HttpConnector(
+            aConnector(service, '/audit', {
+              url: `http://evidence.test:${port}/audit`,
+            }),
+            {
+              allowList: ['127.0.0.1'],
+              resolve: () => Promise.resolve(['127.0.0.1']),
+              env: ENV,
+            },
+          ).events('acme', WINDOW),
+        );
+        expect(events).toHaveLength(6);
+      });
+
       it('does not reach a loopback address that is not allowed', async () => {
         const reading = drain(
           new HttpConnector(aConnector(service, '/audit'), {
