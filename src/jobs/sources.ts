@@ -9,7 +9,6 @@ import {
   PackagerError,
   type ArtifactKind,
   type AuditEvent,
-  type EvidenceDocument,
   type KindOutcome,
   type TimeWindow,
 } from '../domain/index.js';
@@ -18,9 +17,11 @@ import { DROPPED, type Redactor } from '../redaction/index.js';
 import {
   pullSource,
   readPulledEvents,
+  StoreSource,
   type EvidenceSource,
   type Pulled,
   type PulledDocument,
+  type SourceDocument,
 } from '../sources/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff.js';
@@ -58,19 +59,6 @@ export interface SourceOptions {
   redaction?: { redactor: Redactor; documents: ReadonlySet<ArtifactKind> };
   /** The tenant's connectors of a kind (docs/connectors.md); none if absent. */
   connectors?: (kind: ArtifactKind) => EvidenceSource[];
-}
-
-/** A document to write, from the store or from a connector. */
-interface DocumentEntry {
-  kind: ArtifactKind;
-  fileName: string;
-  format: string;
-  specVersion: string | null;
-  mediaType: string;
-  eventTime: Date;
-  sha512: string;
-  metadata: Record<string, unknown>;
-  open: () => Promise<Readable>;
 }
 
 /**
@@ -175,12 +163,11 @@ export class EvidenceSources {
         }
         continue;
       }
-      let docs: EvidenceDocument[];
+      let docs: SourceDocument[];
       try {
-        docs = await this.withRetries(kind, () =>
-          this.options.store.listDocuments(
+        docs = await collect(
+          this.storeSource(kind).documents(
             this.options.tenantId,
-            kind,
             this.options.window,
           ),
         );
@@ -188,7 +175,7 @@ export class EvidenceSources {
         this.omit(kind, error);
         continue;
       }
-      for (const doc of docs) yield this.documentSource(this.fromStore(doc));
+      for (const doc of docs) yield this.documentSource(doc);
       for (const p of pulled) {
         for (const doc of p.documents) {
           yield this.documentSource(fromPull(doc));
@@ -253,15 +240,20 @@ export class EvidenceSources {
     }
   }
 
+  /** The store as a source of one kind, each read retried. */
+  private storeSource(kind: ArtifactKind): StoreSource {
+    const { store, objects } = this.options;
+    return new StoreSource(store, objects, kind, (read) =>
+      this.withRetries(kind, read),
+    );
+  }
+
   private storeAuditSource(): BundleSource {
-    const { store, tenantId, window } = this.options;
+    const { tenantId, window } = this.options;
     return this.auditSource(
       'audit-events.jsonl',
       { sortedBy: ['time', 'id', 'source.format'] },
-      () =>
-        store.streamAuditEvents(tenantId, window, {
-          loadPage: (page) => this.withRetries('audit-events', page),
-        }),
+      () => this.storeSource('audit-events').events(tenantId, window),
     );
   }
 
@@ -320,16 +312,7 @@ export class EvidenceSources {
     };
   }
 
-  private fromStore(doc: EvidenceDocument): DocumentEntry {
-    const { objects } = this.options;
-    return {
-      ...doc,
-      metadata: { ...doc.metadata, eventTimeSource: doc.eventTimeSource },
-      open: () => objects.get(doc.location),
-    };
-  }
-
-  private documentSource(doc: DocumentEntry): BundleSource {
+  private documentSource(doc: SourceDocument): BundleSource {
     const redactor = this.options.redaction?.documents.has(doc.kind)
       ? this.options.redaction.redactor
       : undefined;
@@ -363,7 +346,7 @@ export class EvidenceSources {
    * the export instead of being signed into a bundle.
    */
   private async *checkedContent(
-    doc: DocumentEntry,
+    doc: SourceDocument,
   ): AsyncGenerator<Uint8Array> {
     const { signal } = this.options;
     const hash = createHash('sha512');
@@ -394,8 +377,14 @@ class ConnectorFailed extends Error {
   }
 }
 
-function fromPull(doc: PulledDocument): DocumentEntry {
+function fromPull(doc: PulledDocument): SourceDocument {
   return { ...doc, open: () => Promise.resolve(createReadStream(doc.file)) };
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }
 
 // Formats whose originals were parsed as JSON at ingest, one record a line.

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import {
   PackagerError,
@@ -15,7 +16,7 @@ import { assertPublicUrl, type Resolve } from '../net/index.js';
 import type { Metrics } from '../telemetry/index.js';
 import { authHeaderOf, type ConnectorConfig } from './config.js';
 import { FetchFailure, getChecked, type Answer } from './fetch.js';
-import type { EvidenceSource, FetchedDocument } from './source.js';
+import type { EvidenceSource, SourceDocument } from './source.js';
 
 /** What a connector needs from the process around it. */
 export interface ConnectorContext {
@@ -99,7 +100,10 @@ export class HttpConnector implements EvidenceSource {
     }
   }
 
-  async *documents(window: TimeWindow): AsyncGenerator<FetchedDocument> {
+  async *documents(
+    _tenantId: string,
+    window: TimeWindow,
+  ): AsyncGenerator<SourceDocument> {
     for await (const { page, body } of this.pages(window, documentsPage)) {
       const { documents } = body;
       for (const [index, item] of documents.entries()) {
@@ -246,7 +250,7 @@ export class HttpConnector implements EvidenceSource {
     item: z.infer<typeof documentsPage>['documents'][number],
     window: TimeWindow,
     where: string,
-  ): FetchedDocument {
+  ): SourceDocument {
     const eventTime = this.timeOf(item.time, where);
     this.assertInWindow(window, eventTime, where);
     const bytes = Buffer.from(item.content, 'base64');
@@ -280,7 +284,7 @@ export class HttpConnector implements EvidenceSource {
         connector: this.name,
         eventTimeSource: 'connector',
       },
-      bytes,
+      open: () => Promise.resolve(Readable.from([bytes])),
     };
   }
 

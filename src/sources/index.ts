@@ -12,4 +12,5 @@ export {
   type Pulled,
   type PulledDocument,
 } from './pull.js';
-export type { EvidenceSource, FetchedDocument } from './source.js';
+export type { EvidenceSource, SourceDocument } from './source.js';
+export { StoreSource, type Load } from './store.js';

@@ -1,13 +1,13 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { AuditEvent, TimeWindow } from '../domain/index.js';
-import type { EvidenceSource, FetchedDocument } from './source.js';
+import type { EvidenceSource, SourceDocument } from './source.js';
 
 /** A document pulled to disk: its facts, and the file holding its bytes. */
-export type PulledDocument = Omit<FetchedDocument, 'bytes'> & { file: string };
+export type PulledDocument = Omit<SourceDocument, 'open'> & { file: string };
 
 /** What one source held for a kind, read completely to disk. */
 export interface Pulled {
@@ -43,9 +43,9 @@ export async function pullSource(
     pulled.count = await writeEvents(source.events(tenantId, window), file);
     return pulled;
   }
-  for await (const { bytes, ...facts } of source.documents(window)) {
+  for await (const { open, ...facts } of source.documents(tenantId, window)) {
     const file = path.join(dir, `${source.name}.${pulled.count}.bin`);
-    await writeFile(file, bytes, { mode: 0o600 });
+    await pipeline(await open(), createWriteStream(file, { mode: 0o600 }));
     pulled.documents.push({ ...facts, file });
     pulled.count += 1;
   }

@@ -157,6 +157,13 @@ describe.skipIf(!CORPUS_PRESENT && !corpusMissingIsFatal())(
       });
     });
 
+    it('never shows the connector secret', () => {
+      expect(JSON.stringify(job)).not.toContain(SECRET);
+      expect(entries.get('manifest.json')?.toString('utf8')).not.toContain(
+        SECRET,
+      );
+    });
+
     it("puts the connectors' evidence in the bundle, byte for byte", () => {
       const lines = entries
         .get('audit-events/acme-audit.jsonl')

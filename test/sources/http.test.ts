@@ -183,7 +183,7 @@ describe.skipIf(!CORPUS_PRESENT && !corpusMissingIsFatal())(
         const docs = await drain(
           connect(
             aConnector(service, '/sboms', { kind: 'sboms', pageSize: 1 }),
-          ).documents(WINDOW),
+          ).documents('acme', WINDOW),
         );
         expect(docs.map((d) => [d.fileName, d.format])).toEqual([
           ['spdx-2.3_minimal-with-security-refs.spdx.json', 'spdx-json'],
@@ -196,7 +196,7 @@ describe.skipIf(!CORPUS_PRESENT && !corpusMissingIsFatal())(
         const reading = drain(
           connect(
             aConnector(service, '/sboms', { kind: 'policy-reports' }),
-          ).documents(WINDOW),
+          ).documents('acme', WINDOW),
         );
         await expect(reading).rejects.toMatchObject({
           code: 'DP_CONNECTOR_INVALID',
@@ -266,6 +266,25 @@ describe.skipIf(!CORPUS_PRESENT && !corpusMissingIsFatal())(
         await expect(reading).rejects.toMatchObject({
           code: 'DP_CONNECTOR_REFUSED',
         });
+      });
+
+      it('connects to the address the URL guard checked, not a new lookup', async () => {
+        // evidence.test resolves nowhere but through the guard's resolver:
+        // reading it proves the connection used the checked address.
+        const port = new URL(service.url).port;
+        const events = await drain(
+          new HttpConnector(
+            aConnector(service, '/audit', {
+              url: `http://evidence.test:${port}/audit`,
+            }),
+            {
+              allowList: ['127.0.0.1'],
+              resolve: () => Promise.resolve(['127.0.0.1']),
+              env: ENV,
+            },
+          ).events('acme', WINDOW),
+        );
+        expect(events).toHaveLength(6);
       });
 
       it('does not reach a loopback address that is not allowed', async () => {
