@@ -4,6 +4,7 @@ import { TokenStore } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { migrate, openDatabase, type Database } from '../db/index.js';
 import { EvidenceStore } from '../evidence/index.js';
+import { jobQueries } from '../jobs/index.js';
 import {
   policiesFromFile,
   type RedactionPolicies,
@@ -48,6 +49,8 @@ export async function openRuntime(
     await migrate(db);
     const keys = await openKeyring(db, config, logger);
     const store = new EvidenceStore(db);
+    const metrics = new Metrics();
+    metrics.watchQueue(() => jobQueries.queueState(db));
     return {
       config,
       logger,
@@ -57,7 +60,7 @@ export async function openRuntime(
       audit: new AuditTrail(store),
       objects: new LocalObjectStore(path.join(config.dataDir, 'objects')),
       keys,
-      metrics: new Metrics(),
+      metrics,
       policies: policiesFromFile(config.redactionPolicyFile),
       close: () => db.close(),
     };
