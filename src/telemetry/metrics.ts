@@ -5,6 +5,7 @@ import {
   Registry,
   collectDefaultMetrics,
 } from 'prom-client';
+import { ARTIFACT_KINDS, TRANSIENT_CODES } from '../domain/index.js';
 
 /** The export queue as the database sees it, read at scrape time. */
 export interface QueueState {
@@ -16,6 +17,17 @@ export interface QueueState {
 }
 
 const FINAL_STATUSES = ['completed', 'partial', 'failed', 'cancelled'];
+const TIMED_STATUSES = ['completed', 'partial', 'failed'];
+// The codes that fail exports in practice: the transient ones once their
+// attempts are spent, and the product's own refusals.
+const FAILURE_CODES = [
+  ...TRANSIENT_CODES,
+  'DP_EVIDENCE_CORRUPT',
+  'DP_BUNDLE_TOO_LARGE',
+  'DP_KEY_UNAVAILABLE',
+  'DP_DLP_HIT',
+  'DP_EXPORT_FAILED',
+];
 const ATTEMPT_OUTCOMES = [
   ...FINAL_STATUSES,
   'retry',
@@ -223,15 +235,31 @@ export class Metrics {
     if (options.defaults ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: 'dp_' });
     }
+    // Series that exist from the start, at zero: a counter or histogram
+    // series born at its first increment has no earlier sample, so rate()
+    // and increase() would miss that first event (a first failure would
+    // never alert).
     this.zero(this.attemptsTotal, 'outcome', ATTEMPT_OUTCOMES);
+    this.zero(this.retriesTotal, 'code', [...TRANSIENT_CODES]);
+    this.zero(this.failuresTotal, 'code', FAILURE_CODES);
+    this.zero(this.evidenceItems, 'kind', ARTIFACT_KINDS);
+    this.zero(this.kindsOmitted, 'kind', ARTIFACT_KINDS);
+    this.zero(this.sourceRetriesTotal, 'kind', ARTIFACT_KINDS);
+    for (const kind of ARTIFACT_KINDS) {
+      for (const code of TRANSIENT_CODES)
+        this.sourceErrors.inc({ kind, code }, 0);
+    }
+    for (const status of TIMED_STATUSES) this.exportDuration.zero({ status });
+    for (const outcome of DELIVERY_OUTCOMES) {
+      this.webhookAttemptDuration.zero({ outcome });
+    }
     this.zero(this.webhookDeliveries, 'outcome', DELIVERY_OUTCOMES);
     this.zero(this.downloadsTotal, 'via', DOWNLOAD_CREDENTIALS);
   }
 
   /**
-   * Starts the per-tenant series at zero. A counter series born at its
-   * first increment has no earlier sample, so rate() and increase() miss
-   * that first export, and a tenant's first failure would never alert.
+   * Starts the per-tenant series at zero (see the constructor), for the
+   * tenants known at start-up and each tenant whose job a worker takes.
    */
   knowTenants(tenantIds: Iterable<string>): void {
     for (const tenant of tenantIds) {
