@@ -76,6 +76,7 @@ describe('the Grafana dashboards (ops/grafana)', () => {
   describe('and the alert rules, against a real scrape of the service', () => {
     let api: TestServer;
     let exposed: Set<string>;
+    let scraped: string;
 
     beforeAll(async () => {
       api = await startTestServer();
@@ -87,7 +88,8 @@ describe('the Grafana dashboards (ops/grafana)', () => {
       expect(download.status).toBe(200);
       const scrape = await api.call('GET', '/metrics', { token: null });
       expect(scrape.status).toBe(200);
-      exposed = exposedNames(scrape.bytes.toString('utf8'));
+      scraped = scrape.bytes.toString('utf8');
+      exposed = exposedNames(scraped);
     });
     afterAll(async () => {
       await api?.close();
@@ -106,6 +108,19 @@ describe('the Grafana dashboards (ops/grafana)', () => {
         }
       }
       expect(unknown).toEqual([]);
+    });
+
+    it('are each documented in docs/metrics.md', async () => {
+      const doc = await readFile(
+        path.resolve(import.meta.dirname, '../../docs/metrics.md'),
+        'utf8',
+      );
+      const families = [...scraped.matchAll(/^# TYPE (dp_\S+)/gm)]
+        .map((m) => m[1] ?? '')
+        .filter((name) => !/^dp_(process|nodejs)_/.test(name));
+      expect(families.length).toBeGreaterThan(20);
+      const missing = families.filter((name) => !doc.includes(`\`${name}\``));
+      expect(missing).toEqual([]);
     });
 
     it('cover the metrics the issue lists', async () => {
