@@ -50,6 +50,29 @@ describe('metric names in PromQL', () => {
 });
 
 describe('the Grafana dashboards (ops/grafana)', () => {
+  it('lay their panels out on the 24-column grid without overlaps', async () => {
+    for (const file of await dashboardFiles()) {
+      const doc = JSON.parse(await readFile(file, 'utf8')) as {
+        title: string;
+        panels: {
+          title: string;
+          gridPos: { x: number; y: number; w: number; h: number };
+        }[];
+      };
+      const taken = new Map<string, string>();
+      for (const { title, gridPos: g } of doc.panels) {
+        expect(g.x + g.w, `${doc.title} › ${title}`).toBeLessThanOrEqual(24);
+        for (let x = g.x; x < g.x + g.w; x += 1) {
+          for (let y = g.y; y < g.y + g.h; y += 1) {
+            const other = taken.get(`${x},${y}`);
+            expect(other, `${doc.title} › ${title} overlaps`).toBeUndefined();
+            taken.set(`${x},${y}`, title);
+          }
+        }
+      }
+    }
+  });
+
   it('are the Exports, Errors and Adoption dashboards, with unique ids', async () => {
     const docs = await Promise.all(
       (await dashboardFiles()).map(
