@@ -82,6 +82,8 @@ describe('Prometheus alert rules (ops/prometheus)', () => {
         'DisclosureExportRetryRateHigh',
         'DisclosureExportSuccessRateLow',
         'DisclosureExportSuccessRateLowForTenant',
+        'DisclosurePackagerMetricsAbsent',
+        'DisclosurePackagerScrapeFailing',
         'DisclosureWebhookDeliveriesAbandoned',
         'DisclosureWebhookFailureRateHigh',
       ].sort(),
