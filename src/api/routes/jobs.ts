@@ -107,8 +107,9 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
     }));
 
   /**
-   * Counts the download once its whole body has gone out; the first one
-   * of a job also gives the export's time to value.
+   * Counts the download once its whole body has gone out (or the client
+   * was sent to the object store for it, 307); the first one of a job
+   * also gives the export's time to value.
    */
   const countDownload = (
     req: Request,
@@ -118,7 +119,7 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
   ) => {
     const { via } = principalOf(req);
     res.once('finish', () => {
-      if (res.statusCode !== 200 && res.statusCode !== 206) return;
+      if (![200, 206, 307].includes(res.statusCode)) return;
       metrics.downloadsTotal.inc({ via });
       if (first) {
         const seconds = (Date.now() - job.createdAt.getTime()) / 1000;
