@@ -196,6 +196,8 @@ describe.each(BACKENDS)('export metrics of the worker on %s', (backend) => {
       })
     ).job;
 
+  // The worker counts a job just after committing its final status, so a
+  // test that saw the status polls the metric for a moment.
   const valueOf = async (name: string, labels: Record<string, string>) => {
     const metric = await h.metrics.registry.getSingleMetric(name)?.get();
     return metric?.values.find((v) =>
@@ -209,18 +211,22 @@ describe.each(BACKENDS)('export metrics of the worker on %s', (backend) => {
       const job = await exportOf();
       const done = await h.waitFor(job.id, ['completed', 'partial', 'failed']);
       expect(done.status).toBe('completed');
-      expect(
-        await valueOf('dp_source_errors_total', {
-          kind: 'sboms',
-          code: 'DP_SOURCE_UNAVAILABLE',
-        }),
-      ).toBe(2);
-      expect(
-        await valueOf('dp_exports_total', {
-          status: 'completed',
-          tenant: 'acme',
-        }),
-      ).toBe(1);
+      await expect
+        .poll(() =>
+          valueOf('dp_source_errors_total', {
+            kind: 'sboms',
+            code: 'DP_SOURCE_UNAVAILABLE',
+          }),
+        )
+        .toBe(2);
+      await expect
+        .poll(() =>
+          valueOf('dp_exports_total', {
+            status: 'completed',
+            tenant: 'acme',
+          }),
+        )
+        .toBe(1);
     } finally {
       await worker.stop(0);
     }
@@ -237,16 +243,20 @@ describe.each(BACKENDS)('export metrics of the worker on %s', (backend) => {
       });
       expect(done.status).toBe('partial');
       const kind: ArtifactKind = 'policy-reports';
-      expect(await valueOf('dp_export_kinds_omitted_total', { kind })).toBe(1);
-      expect(
-        await valueOf('dp_export_kinds_omitted_total', { kind: 'sboms' }),
-      ).toBe(0);
-      expect(
-        await valueOf('dp_exports_total', {
-          status: 'partial',
-          tenant: 'globex',
-        }),
-      ).toBe(1);
+      await expect
+        .poll(() => valueOf('dp_export_kinds_omitted_total', { kind }))
+        .toBe(1);
+      await expect
+        .poll(() => valueOf('dp_export_kinds_omitted_total', { kind: 'sboms' }))
+        .toBe(0);
+      await expect
+        .poll(() =>
+          valueOf('dp_exports_total', {
+            status: 'partial',
+            tenant: 'globex',
+          }),
+        )
+        .toBe(1);
     } finally {
       await worker.stop(0);
     }
@@ -258,14 +268,18 @@ describe.each(BACKENDS)('export metrics of the worker on %s', (backend) => {
       const job = await exportOf();
       const done = await h.waitFor(job.id, ['completed', 'partial', 'failed']);
       expect(done.status).toBe('failed');
-      expect(
-        await valueOf('dp_export_failures_total', {
-          code: 'DP_STORAGE_UNAVAILABLE',
-        }),
-      ).toBe(1);
-      expect(
-        await valueOf('dp_exports_total', { status: 'failed', tenant: 'acme' }),
-      ).toBe(1);
+      await expect
+        .poll(() =>
+          valueOf('dp_export_failures_total', {
+            code: 'DP_STORAGE_UNAVAILABLE',
+          }),
+        )
+        .toBe(1);
+      await expect
+        .poll(() =>
+          valueOf('dp_exports_total', { status: 'failed', tenant: 'acme' }),
+        )
+        .toBe(1);
     } finally {
       await worker.stop(0);
     }
