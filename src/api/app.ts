@@ -81,7 +81,7 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res
       .type(deps.metrics.registry.contentType)
-      .send(await deps.metrics.registry.metrics());
+      .send(await deps.metrics.scrape());
   });
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);

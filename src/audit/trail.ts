@@ -19,6 +19,17 @@ export interface AuditRecord {
 /** Where audit events are kept: the evidence store's audit_events. */
 export interface AuditSink {
   addAuditEvents(events: readonly AuditEvent[]): Promise<unknown>;
+  hasOwnAuditEvent(query: OwnEventQuery): Promise<boolean>;
+}
+
+/** One of the packager's own actions, looked for in a tenant's events. */
+export interface OwnEventQuery {
+  tenantId: string;
+  action: string;
+  resource: string;
+  /** The earliest time it can have happened, which bounds the search. */
+  since: Date;
+  sourceFormat: string;
 }
 
 /**
@@ -30,6 +41,19 @@ export class AuditTrail {
     private readonly sink: AuditSink,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /**
+   * Whether `action` was already recorded on `resource` since `since`:
+   * for example, whether a bundle was downloaded before.
+   */
+  async hasRecorded(
+    query: Omit<OwnEventQuery, 'sourceFormat'>,
+  ): Promise<boolean> {
+    return this.sink.hasOwnAuditEvent({
+      ...query,
+      sourceFormat: OWN_SOURCE_FORMAT,
+    });
+  }
 
   async record(entry: AuditRecord): Promise<void> {
     const at = this.now();

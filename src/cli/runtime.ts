@@ -4,6 +4,7 @@ import { TokenStore } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { migrate, openDatabase, type Database } from '../db/index.js';
 import { EvidenceStore } from '../evidence/index.js';
+import { jobQueries } from '../jobs/index.js';
 import {
   policiesFromFile,
   type RedactionPolicies,
@@ -52,6 +53,7 @@ export async function openRuntime(
     const keys = await openKeyring(db, config, logger);
     const store = new EvidenceStore(db);
     const metrics = new Metrics();
+    metrics.watchQueue(() => jobQueries.queueState(db));
     return {
       config,
       logger,

@@ -85,6 +85,8 @@ export async function startServer(
       runtime,
       options.now ?? (() => new Date()),
     );
+    const tenants = await runtime.store.listTenants();
+    runtime.metrics.knowTenants(tenants.map((t) => t.id));
     boss = await startQueue(runtime.db, (error) =>
       logger.error({ event: 'worker.error', err: error }, 'queue error'),
     );
@@ -247,13 +249,14 @@ async function serveMetrics(
   host: string,
   port: number,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const { registry } = runtime.metrics;
+  const { metrics } = runtime;
+  const { registry } = metrics;
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     } else if (path === '/metrics') {
-      registry.metrics().then(
+      metrics.scrape().then(
         (text) =>
           res
             .writeHead(200, { 'Content-Type': registry.contentType })

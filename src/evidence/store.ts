@@ -92,6 +92,34 @@ export class EvidenceStore {
     return added;
   }
 
+  /**
+   * Whether the tenant's audit trail holds an event of this source format,
+   * action and resource at or after `since`. It reads the window index
+   * from `since` on, so callers give the tightest bound they know.
+   */
+  async hasOwnAuditEvent(query: {
+    tenantId: string;
+    sourceFormat: string;
+    action: string;
+    resource: string;
+    since: Date;
+  }): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `SELECT 1 FROM audit_events
+       WHERE tenant_id = $1 AND event_time >= $2 AND source_format = $3
+         AND action = $4 AND resource = $5
+       LIMIT 1`,
+      [
+        query.tenantId,
+        query.since,
+        query.sourceFormat,
+        query.action,
+        query.resource,
+      ],
+    );
+    return rows.length > 0;
+  }
+
   /** Stores a document's index row; false when the same bytes were known. */
   async addDocument(document: EvidenceDocument): Promise<boolean> {
     const { rows } = await this.db.query(

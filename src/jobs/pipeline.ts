@@ -51,6 +51,8 @@ export interface ExportControl {
   onProgress?: (progress: JobProgress) => void;
   /** The live per-kind outcomes, once the sources are open. */
   onSources?: (kinds: Partial<Record<ArtifactKind, KindOutcome>>) => void;
+  /** A source call failed, whether or not it will be retried. */
+  onSourceError?: (kind: ArtifactKind, failure: Failure) => void;
   onSourceRetry?: (
     kind: ArtifactKind,
     failure: Failure,
@@ -109,6 +111,7 @@ export async function runExport(
       stage = 'assemble';
       report();
     },
+    onError: control.onSourceError,
     onRetry: control.onSourceRetry,
     redaction: {
       redactor: new Redactor(rulesOf(policy), key),

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.js';
+import type { QueueState } from '../telemetry/index.js';
 import type {
   ArtifactKind,
   ExportJob,
@@ -440,6 +441,31 @@ export const jobQueries = {
       [JSON.stringify(QUEUED), JSON.stringify(lost)],
     );
     return rows.map(toJob);
+  },
+
+  /**
+   * Pending and running jobs of every tenant, for the queue gauges. The
+   * partial index export_jobs_active keeps it cheap however many finished
+   * jobs the table holds.
+   */
+  async queueState(db: Queryable): Promise<QueueState> {
+    const { rows } = await db.query<{
+      pending: number;
+      running: number;
+      oldest: number | null;
+    }>(
+      `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+         count(*) FILTER (WHERE status = 'running')::int AS running,
+         extract(epoch FROM now() - min(created_at)
+           FILTER (WHERE status = 'pending'))::float8 AS oldest
+       FROM export_jobs WHERE status IN ('pending', 'running')`,
+    );
+    const row = rows[0];
+    return {
+      pending: row?.pending ?? 0,
+      running: row?.running ?? 0,
+      oldestPendingSeconds: Math.max(0, row?.oldest ?? 0),
+    };
   },
 
   /** The status of each of these jobs that still exists. */

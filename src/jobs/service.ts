@@ -111,6 +111,7 @@ export class JobService {
       }
       throw error;
     }
+    this.metrics?.exportsRequested.inc({ tenant: job.tenantId });
     this.onEnqueued();
     return { job, created: true };
   }
@@ -126,7 +127,7 @@ export class JobService {
       message: 'the export was cancelled on request',
     });
     if (cancelled) {
-      this.metrics?.exportsTotal.inc({ status: 'cancelled' });
+      this.metrics?.exportsTotal.inc({ status: 'cancelled', tenant: tenantId });
       return cancelled;
     }
     const job = await this.get(tenantId, jobId);

@@ -53,6 +53,8 @@ export interface SourceOptions {
   onKind?: (kind: ArtifactKind) => void;
   /** The last evidence entry is written. */
   onEvidenceWritten?: () => void;
+  /** A source call failed, for whatever reason, retried or not. */
+  onError?: (kind: ArtifactKind, failure: Failure) => void;
   /** A source failed for a transient reason and will be tried again. */
   onRetry?: (kind: ArtifactKind, failure: Failure, delayMs: number) => void;
   /** Redacts audit events, and the documents of the kinds named. */
@@ -229,6 +231,9 @@ export class EvidenceSources {
         return await work();
       } catch (error) {
         const failure = classifyFailure(error);
+        if (!this.options.signal?.aborted) {
+          this.options.onError?.(kind, failure);
+        }
         if (!failure.transient || retry > this.retry.retries) throw error;
         if (this.options.signal?.aborted) throw error;
         const delay = backoffDelay(this.retry, retry);

@@ -17,6 +17,7 @@ import {
 } from '../domain/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import {
+  DETECTOR_NAMES,
   dlpRulesOf,
   dlpTargetsOf,
   scanBundle,
@@ -123,6 +124,9 @@ export class ExportWorker {
 
   /** Subscribes to the queue and starts the reaper. */
   async start(): Promise<void> {
+    const { metrics, store } = this.deps;
+    metrics.knowDetectors(DETECTOR_NAMES);
+    metrics.knowTenants((await store.listTenants()).map((t) => t.id));
     for (let i = 0; i < this.settings.concurrency; i += 1) {
       let id = '';
       id = await this.deps.boss.work<ExportMessage>(
@@ -202,6 +206,7 @@ export class ExportWorker {
       this.leaseMs,
     );
     if (!job) return; // finished, cancelled, running elsewhere, or unknown
+    this.deps.metrics.knowTenants([job.tenantId]);
     const done = this.attempt(job);
     this.settled.add(done);
     try {
@@ -374,6 +379,9 @@ export class ExportWorker {
             track(progress);
             save(progress);
           },
+          onSourceError: (kind, failure) => {
+            deps.metrics.sourceErrors.inc({ kind, code: failure.error.code });
+          },
           onSourceRetry: (kind, failure, delayMs) => {
             deps.metrics.sourceRetriesTotal.inc({ kind });
             deps.logger.warn(
@@ -513,7 +521,7 @@ export class ExportWorker {
     await deps.objects
       .deletePrefix(stagingPrefixOf(job.tenantId, job.id))
       .catch(() => undefined);
-    this.recordFinal(job, status, outcome);
+    this.recordFinal(job, status, { outcome });
     log.info(
       {
         event: status === 'partial' ? 'job.partial' : 'job.completed',
@@ -630,7 +638,7 @@ export class ExportWorker {
         return false;
       });
     if (!ended) return;
-    this.recordFinal(job, 'failed');
+    this.recordFinal(job, 'failed', { code: failure.error.code });
     log.error({ event: 'job.failed', err: error }, failure.error.message);
   }
 
@@ -700,7 +708,9 @@ export class ExportWorker {
           'lease expired; job given back',
         );
       }
-      for (const job of failed) this.recordFinal(job, 'failed');
+      for (const job of failed) {
+        this.recordFinal(job, 'failed', { code: lost.code });
+      }
       if (requeued.length > 0) this.wake();
       this.ticks += 1;
       if (this.ticks % 10 === 1) await this.sweepStaging();
@@ -737,20 +747,32 @@ export class ExportWorker {
     return swept;
   }
 
+  /**
+   * Counts a job that reached its final status: a failed one with the
+   * code that failed it, a published one with its size, items and the
+   * kinds it had to leave out.
+   */
   private recordFinal(
     job: StoredJob,
     status: 'completed' | 'partial' | 'failed',
-    outcome?: ExportOutcome,
+    end: { outcome?: ExportOutcome; code?: string } = {},
   ): void {
     const { metrics } = this.deps;
     const seconds = (Date.now() - job.createdAt.getTime()) / 1000;
-    metrics.exportsTotal.inc({ status });
+    metrics.exportsTotal.inc({ status, tenant: job.tenantId });
     metrics.attemptsTotal.inc({ outcome: status });
     metrics.exportDuration.observe({ status }, seconds);
+    if (status === 'failed') {
+      metrics.failuresTotal.inc({ code: end.code ?? 'DP_EXPORT_FAILED' });
+    }
+    const { outcome } = end;
     if (!outcome) return;
     metrics.bundleSize.observe(outcome.result.size);
     for (const [kind, items] of Object.entries(outcome.counts)) {
       metrics.evidenceItems.inc({ kind }, items ?? 0);
+    }
+    for (const [kind, result] of Object.entries(outcome.kinds)) {
+      if (result?.status === 'omitted') metrics.kindsOmitted.inc({ kind });
     }
   }
 }

@@ -62,6 +62,8 @@ export async function startTestServer(
     flags?: string;
     /** The built UI to serve; dist/web unless given. */
     webRoot?: string;
+    /** False for an API without its worker (PostgreSQL only). */
+    worker?: boolean;
   } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dp-api-'));
@@ -103,6 +105,7 @@ export async function startTestServer(
   const server = await startServer(config, silentLogger(), {
     now: () => now,
     webRoot: options.webRoot,
+    worker: options.worker,
   });
   const call = async (
     method: string,

@@ -15,6 +15,7 @@ import type {
   ObjectInfo,
   ObjectStore,
 } from '../../storage/index.js';
+import type { Metrics } from '../../telemetry/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
 import type { TenantScopes } from '../scope.js';
@@ -25,11 +26,12 @@ const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export interface JobRouteDeps {
   objects: ObjectStore;
   links: LinkSigner;
+  metrics: Metrics;
 }
 
 /** Listing, reading, cancelling, retrying and downloading jobs. */
 export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
-  const { objects, links } = deps;
+  const { objects, links, metrics } = deps;
   const router = Router();
   // The caller's tenant scope: its queries run under row-level security.
   const jobsOf = (req: Request) => scopes(principalOf(req).tenantId).jobs;
@@ -88,15 +90,49 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
   router.get('/jobs/:id/bundle', async (req, res) => {
     const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
     const bundle = bundleOf(job);
-    // A download is recorded once per request, ranges included: an
-    // auditor sees every fetch of the tenant's bundle.
-    if (req.method === 'GET') await recordOf(req, 'bundle.downloaded', job.id);
+    if (req.method === 'GET') {
+      const first = await isFirstDownload(req, job);
+      // A download is recorded once per request, ranges included: an
+      // auditor sees every fetch of the tenant's bundle.
+      await recordOf(req, 'bundle.downloaded', job.id);
+      countDownload(req, res, job, first);
+    }
     await sendObject(req, res, objects, bundle.objectKey, {
       fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
       sha512: bundle.sha512,
       size: bundle.size,
     });
   });
+
+  const isFirstDownload = async (req: Request, job: StoredJob) =>
+    !(await scopes(principalOf(req).tenantId).audit.hasRecorded({
+      tenantId: job.tenantId,
+      action: 'bundle.downloaded',
+      resource: `job/${job.id}`,
+      since: job.createdAt,
+    }));
+
+  /**
+   * Counts the download once its whole body has gone out (or the client
+   * was sent to the object store for it, 307); the first one of a job
+   * also gives the export's time to value.
+   */
+  const countDownload = (
+    req: Request,
+    res: Response,
+    job: StoredJob,
+    first: boolean,
+  ) => {
+    const { via } = principalOf(req);
+    res.once('finish', () => {
+      if (![200, 206, 307].includes(res.statusCode)) return;
+      metrics.downloadsTotal.inc({ via });
+      if (first) {
+        const seconds = (Date.now() - job.createdAt.getTime()) / 1000;
+        metrics.timeToValue.observe(seconds);
+      }
+    });
+  };
 
   router.get('/jobs/:id/bundle.sig', async (req, res) => {
     const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
