@@ -9,7 +9,7 @@ import {
   type RedactionPolicies,
 } from '../redaction/index.js';
 import { Keyring, loadOrCreateEmbeddedSigner } from '../signing/index.js';
-import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
+import { objectStoreFromConfig, type ObjectStore } from '../storage/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
 
 /** The parts every entry point shares, opened from one configuration. */
@@ -55,7 +55,9 @@ export async function openRuntime(
       store,
       tokens: new TokenStore(db),
       audit: new AuditTrail(store),
-      objects: new LocalObjectStore(path.join(config.dataDir, 'objects')),
+      objects: objectStoreFromConfig(config, (message, cause) =>
+        logger.warn({ event: 'storage.warning', err: cause }, message),
+      ),
       keys,
       metrics: new Metrics(),
       policies: policiesFromFile(config.redactionPolicyFile),
