@@ -33,6 +33,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'POST /jobs/{id}/retry': { requires: 'exporter' },
   'GET /jobs/{id}/bundle': { requires: 'exporter', link: 'bundle' },
   'GET /jobs/{id}/bundle.sig': { requires: 'exporter', link: 'bundle.sig' },
+  'GET /provenance/artifacts/{sha512}': { requires: 'viewer' },
+  'GET /provenance/bundles/{sha512}': { requires: 'viewer' },
 });
 
 interface Matcher {

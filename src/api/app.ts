@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { LinkSigner, OidcVerifier, TokenStore } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import type { RetentionPolicy } from '../jobs/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
@@ -20,6 +21,7 @@ import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 import { meRoutes } from './routes/me.js';
+import { provenanceRoutes } from './routes/provenance.js';
 import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
@@ -37,6 +39,10 @@ export interface ApiDeps {
   flags: FeatureFlags;
   /** The built web UI (dist/web), served under /ui/. */
   webRoot: string;
+  /** How long bundles are kept; downloads past it answer 410. */
+  retention: RetentionPolicy;
+  /** Bundle downloads: a redirect to a presigned URL, or streamed. */
+  downloads: 'redirect' | 'proxy';
 }
 
 /**
@@ -81,6 +87,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(exportRoutes(deps.store, deps.scopes, deps.links));
   app.use(estimateRoutes(deps.store));
   app.use(jobRoutes(deps.scopes, deps));
+  app.use(provenanceRoutes(deps.scopes));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -46,7 +46,11 @@ export function toJobView(
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
-    bundle: job.bundle
+    expiredAt: job.expiredAt?.toISOString() ?? null,
+    // An expired bundle is deleted: nothing is left to download. What it
+    // was stays in the provenance graph (GET /provenance/bundles/{sha512}).
+    bundle:
+      job.bundle && job.status !== 'expired'
       ? {
           size: job.bundle.size,
           sha512: job.bundle.sha512,

@@ -8,6 +8,11 @@ import {
   policiesFromFile,
   type RedactionPolicies,
 } from '../redaction/index.js';
+import { retentionFromConfig, type RetentionPolicy } from '../jobs/index.js';
+import {
+  provenanceFromConfig,
+  type ProvenanceStores,
+} from '../provenance/index.js';
 import { Keyring, loadOrCreateEmbeddedSigner } from '../signing/index.js';
 import { objectStoreFromConfig, type ObjectStore } from '../storage/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
@@ -28,6 +33,10 @@ export interface Runtime {
   metrics: Metrics;
   /** Each tenant's redaction policy (DP_REDACTION_POLICY_FILE). */
   policies: RedactionPolicies;
+  /** The provenance graph: tables, or Neo4j with NEO4J_URL. */
+  provenanceStores: ProvenanceStores;
+  /** How long each tenant's bundles are kept (DP_RETENTION_DAYS). */
+  retention: RetentionPolicy;
   close(): Promise<void>;
 }
 
@@ -48,6 +57,7 @@ export async function openRuntime(
     await migrate(db);
     const keys = await openKeyring(db, config, logger);
     const store = new EvidenceStore(db);
+    const provenanceStores = provenanceFromConfig(config, db);
     return {
       config,
       logger,
@@ -61,7 +71,12 @@ export async function openRuntime(
       keys,
       metrics: new Metrics(),
       policies: policiesFromFile(config.redactionPolicyFile),
-      close: () => db.close(),
+      provenanceStores,
+      retention: retentionFromConfig(config.storage),
+      close: async () => {
+        await provenanceStores.close().catch(() => undefined);
+        await db.close();
+      },
     };
   } catch (error) {
     await db.close();

@@ -17,6 +17,7 @@ import { grantQueueToAppRole, tenantScopedDatabase } from '../db/index.js';
 import {
   ExportWorker,
   JobService,
+  RetentionSweeper,
   queueSchemaOf,
   startQueue,
 } from '../jobs/index.js';
@@ -39,6 +40,8 @@ export interface Server {
   tokens: ApiToken[];
   /** The in-process worker, unless started without one. */
   worker: ExportWorker | undefined;
+  /** The retention sweeper, which runs beside the worker. */
+  retention: RetentionSweeper | undefined;
   /** The file holding the demo tokens, when demo tokens are in use. */
   demoTokensPath: string | null;
   close(): Promise<void>;
@@ -66,6 +69,7 @@ export async function startServer(
   const runtime = await openRuntime(config, logger);
   let boss: PgBoss | undefined;
   let worker: ExportWorker | undefined;
+  let retention: RetentionSweeper | undefined;
   try {
     const tokens = await prepareTenants(
       runtime,
@@ -77,13 +81,14 @@ export async function startServer(
     const jobs = new JobService(runtime.db, boss, config.jobs, runtime.metrics);
     if (runtime.db.kind === 'pglite') await recoverEmbedded(runtime, jobs);
     if (withWorker) {
-      const started = new ExportWorker(
-        { ...runtime, boss },
-        { ...config.jobs, concurrency: config.workerConcurrency },
-      );
+      const started = new ExportWorker(workerDeps(runtime, boss), {
+        ...config.jobs,
+        concurrency: config.workerConcurrency,
+      });
       await started.start();
       jobs.onEnqueued = () => started.wake();
       worker = started;
+      retention = startRetention(runtime);
     }
     const links = new LinkSigner(
       await loadOrCreateLinkSecret(config.dataDir, config.security.linkSecret),
@@ -98,6 +103,8 @@ export async function startServer(
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
       flags,
       webRoot: options.webRoot ?? WEB_ROOT,
+      downloads:
+        config.storage.kind === 's3' ? config.storage.s3.downloads : 'proxy',
     });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
@@ -119,9 +126,11 @@ export async function startServer(
           ? demoTokensFile(config.dataDir)
           : null,
       worker,
+      retention,
       close: async () => {
         await new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeAllConnections();
+        await retention?.stop();
         await worker?.stop();
         await queue.stop({ graceful: false, wait: true });
         await runtime.close();
@@ -129,6 +138,7 @@ export async function startServer(
       },
     };
   } catch (error) {
+    await retention?.stop().catch(() => undefined);
     await worker?.stop(0).catch(() => undefined);
     await boss?.stop({ graceful: false, wait: true }).catch(() => undefined);
     await runtime.close();
@@ -164,11 +174,12 @@ export async function startWorkerProcess(
     boss = await startQueue(runtime.db, (error) =>
       logger.error({ event: 'worker.error', err: error }, 'queue error'),
     );
-    const worker = new ExportWorker(
-      { ...runtime, boss },
-      { ...config.jobs, concurrency: config.workerConcurrency },
-    );
+    const worker = new ExportWorker(workerDeps(runtime, boss), {
+      ...config.jobs,
+      concurrency: config.workerConcurrency,
+    });
     await worker.start();
+    const retention = startRetention(runtime);
     const queue = boss;
     const metrics =
       config.metricsPort === undefined
@@ -179,6 +190,7 @@ export async function startWorkerProcess(
       metricsUrl: metrics?.url ?? null,
       close: async () => {
         await metrics?.close();
+        await retention.stop();
         await worker.stop();
         await queue.stop({ graceful: false, wait: true });
         await runtime.close();
@@ -189,6 +201,17 @@ export async function startWorkerProcess(
     await runtime.close();
     throw error;
   }
+}
+
+function workerDeps(runtime: Runtime, boss: PgBoss) {
+  return { ...runtime, boss, provenance: runtime.provenanceStores.shared };
+}
+
+/** The retention sweep, now and every DP_RETENTION_INTERVAL_SECONDS. */
+function startRetention(runtime: Runtime): RetentionSweeper {
+  const sweeper = new RetentionSweeper(runtime, runtime.retention);
+  sweeper.start(runtime.config.storage.retentionIntervalSeconds * 1000);
+  return sweeper;
 }
 
 function toListenError(
@@ -293,7 +316,11 @@ function tenantScopes(
     const db = tenantScopedDatabase(runtime.db, tenantId);
     const jobs = new JobService(db, boss, runtime.config.jobs, runtime.metrics);
     jobs.onEnqueued = () => shared.onEnqueued();
-    return { jobs, audit: new AuditTrail(new EvidenceStore(db)) };
+    return {
+      jobs,
+      audit: new AuditTrail(new EvidenceStore(db)),
+      provenance: runtime.provenanceStores.forTenant(tenantId),
+    };
   };
 }
 

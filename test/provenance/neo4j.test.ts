@@ -13,10 +13,11 @@ const { lintCypherQuery } = require('@neo4j-cypher/language-support') as {
   ) => { severity: number; message: string }[];
 };
 
-const STATEMENTS = Object.entries(CYPHER).flatMap(([name, value]) =>
-  typeof value === 'string'
-    ? [[name, value] as const]
-    : value.map((text, i) => [`${name}[${i}]`, text] as const),
+const STATEMENTS: [string, string][] = Object.entries(CYPHER).flatMap(
+  ([name, value]): [string, string][] =>
+    typeof value === 'string'
+      ? [[name, value]]
+      : value.map((text, i): [string, string] => [`${name}[${i}]`, text]),
 );
 
 /** The parameters a statement names, each given a value of any kind. */

@@ -8,14 +8,22 @@ import {
   type JobStatus,
   type TimeWindow,
 } from '../../domain/index.js';
-import type { JobListOptions, StoredJob } from '../../jobs/index.js';
+import { randomUUID } from 'node:crypto';
+import {
+  expiryOf,
+  retentionDaysOf,
+  type JobListOptions,
+  type RetentionPolicy,
+  type StoredJob,
+} from '../../jobs/index.js';
 import type { LinkSigner } from '../../auth/index.js';
 import type {
   ByteRange,
   ObjectInfo,
   ObjectStore,
 } from '../../storage/index.js';
-import { principalOf } from '../auth.js';
+import type { Metrics } from '../../telemetry/index.js';
+import { principalOf, type Principal } from '../auth.js';
 import { toJobView } from '../present.js';
 import type { TenantScopes } from '../scope.js';
 
@@ -25,11 +33,19 @@ const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export interface JobRouteDeps {
   objects: ObjectStore;
   links: LinkSigner;
+  metrics: Metrics;
+  /** How long bundles are kept: past it, downloads answer 410. */
+  retention: RetentionPolicy;
+  /**
+   * `redirect`: a GET of a bundle answers 307 to a presigned URL of the
+   * object store, where it has them (S3); `proxy`: streamed by the API.
+   */
+  downloads: 'redirect' | 'proxy';
 }
 
 /** Listing, reading, cancelling, retrying and downloading jobs. */
 export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
-  const { objects, links } = deps;
+  const { objects, links, retention } = deps;
   const router = Router();
   // The caller's tenant scope: its queries run under row-level security.
   const jobsOf = (req: Request) => scopes(principalOf(req).tenantId).jobs;
@@ -81,10 +97,30 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
 
   router.get('/jobs/:id/bundle', async (req, res) => {
     const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
-    const bundle = bundleOf(job);
-    // A download is recorded once per request, ranges included: an
-    // auditor sees every fetch of the tenant's bundle.
-    if (req.method === 'GET') await recordOf(req, 'bundle.downloaded', job.id);
+    const bundle = bundleOf(job, retention);
+    if (req.method === 'GET') {
+      // A download is recorded once per request, ranges included: an
+      // auditor sees every fetch of the tenant's bundle.
+      await recordOf(req, 'bundle.downloaded', job.id);
+      await recordDownload(req, bundle.sha512);
+      if (deps.downloads === 'redirect') {
+        await storedBundleOf(objects, bundle.objectKey, bundle.size);
+        const link = await objects.signedUrl(
+          bundle.objectKey,
+          links.ttlSeconds,
+        );
+        if (link) {
+          // RFC 9110 §15.4.8: the client asks the store again, Range
+          // included; the link's real expiry is told beside it.
+          res.set({
+            'Cache-Control': 'private, no-store',
+            'X-Download-Expires': link.expiresAt.toISOString(),
+          });
+          res.redirect(307, link.url);
+          return;
+        }
+      }
+    }
     await sendObject(req, res, objects, bundle.objectKey, {
       fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
       sha512: bundle.sha512,
@@ -94,7 +130,7 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
 
   router.get('/jobs/:id/bundle.sig', async (req, res) => {
     const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
-    const { signature, objectKey, size } = bundleOf(job);
+    const { signature, objectKey, size } = bundleOf(job, retention);
     // The signature is only worth having while its bundle is.
     await storedBundleOf(objects, objectKey, size);
     if (!signature) {
@@ -111,6 +147,27 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
     });
     res.type('text/plain').send(signature);
   });
+
+  /**
+   * Counts the download and records it in the provenance graph. The
+   * graph is not worth refusing a download over: a failure is counted.
+   */
+  async function recordDownload(req: Request, sha512: string) {
+    const principal: Principal = principalOf(req);
+    deps.metrics.downloadsTotal.inc({ via: principal.via });
+    try {
+      await scopes(principal.tenantId).provenance.recordDownload({
+        tenantId: principal.tenantId,
+        id: randomUUID(),
+        bundleSha512: sha512,
+        actor: principal.subject,
+        via: principal.via,
+        at: new Date(),
+      });
+    } catch {
+      deps.metrics.provenanceWriteFailures.inc({ record: 'download' });
+    }
+  }
 
   return router;
 }
@@ -176,7 +233,27 @@ function invalid(message: string): PackagerError {
   return new PackagerError('DP_REQUEST_INVALID', message);
 }
 
-function bundleOf(job: StoredJob): JobBundle {
+/**
+ * The job's bundle, while it is kept. An expired one answers 410, and so
+ * does one past its retention period that the sweep has not reached yet:
+ * the answer must not depend on when the cleanup last ran.
+ */
+function bundleOf(
+  job: StoredJob,
+  retention: RetentionPolicy,
+  now = new Date(),
+): JobBundle {
+  const expiry = expiryOf(job, retention);
+  if (job.status === 'expired' || (expiry && expiry <= now)) {
+    const days = retentionDaysOf(retention, job.tenantId);
+    const when = (job.expiredAt ?? expiry ?? now).toISOString();
+    throw new PackagerError(
+      'DP_BUNDLE_EXPIRED',
+      `the bundle of job ${job.id} expired at ${when}, at the end of the ` +
+        `tenant's ${days}-day retention period, and is no longer kept; ` +
+        'export the same window again for a new bundle',
+    );
+  }
   if (!job.bundle) {
     throw new PackagerError(
       'DP_BUNDLE_NOT_READY',
