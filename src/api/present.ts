@@ -51,23 +51,23 @@ export function toJobView(
     // was stays in the provenance graph (GET /provenance/bundles/{sha512}).
     bundle:
       job.bundle && job.status !== 'expired'
-      ? {
-          size: job.bundle.size,
-          sha512: job.bundle.sha512,
-          checksumIndexSha512: job.bundle.indexSha512,
-          keyId: job.bundle.keyId,
-          downloadUrl: links.sign(
-            { jobId: job.id, tenantId: job.tenantId, file: 'bundle' },
-            now,
-          ),
-          signatureUrl: job.bundle.signature
-            ? links.sign(
-                { jobId: job.id, tenantId: job.tenantId, file: 'bundle.sig' },
-                now,
-              )
-            : null,
-        }
-      : null,
+        ? {
+            size: job.bundle.size,
+            sha512: job.bundle.sha512,
+            checksumIndexSha512: job.bundle.indexSha512,
+            keyId: job.bundle.keyId,
+            downloadUrl: links.sign(
+              { jobId: job.id, tenantId: job.tenantId, file: 'bundle' },
+              now,
+            ),
+            signatureUrl: job.bundle.signature
+              ? links.sign(
+                  { jobId: job.id, tenantId: job.tenantId, file: 'bundle.sig' },
+                  now,
+                )
+              : null,
+          }
+        : null,
     ...(options.history && {
       history: options.history.map((t) => ({
         from: t.from,

@@ -23,10 +23,7 @@ import {
   toDlpError,
   type RedactionPolicies,
 } from '../redaction/index.js';
-import {
-  bundleRecordOf,
-  type ProvenanceStore,
-} from '../provenance/index.js';
+import { bundleRecordOf, type ProvenanceStore } from '../provenance/index.js';
 import type { JobKeys } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
