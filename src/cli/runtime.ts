@@ -57,7 +57,10 @@ export async function openRuntime(
     await migrate(db);
     const keys = await openKeyring(db, config, logger);
     const store = new EvidenceStore(db);
-    const provenanceStores = provenanceFromConfig(config, db);
+    const provenanceStores = await provenanceFromConfig(config, db);
+    const objects = await objectStoreFromConfig(config, (message, cause) =>
+      logger.warn({ event: 'storage.warning', err: cause }, message),
+    );
     return {
       config,
       logger,
@@ -65,9 +68,7 @@ export async function openRuntime(
       store,
       tokens: new TokenStore(db),
       audit: new AuditTrail(store),
-      objects: objectStoreFromConfig(config, (message, cause) =>
-        logger.warn({ event: 'storage.warning', err: cause }, message),
-      ),
+      objects,
       keys,
       metrics: new Metrics(),
       policies: policiesFromFile(config.redactionPolicyFile),

@@ -1,6 +1,5 @@
 import type { Config } from '../config/index.js';
 import { tenantScopedDatabase, type Database } from '../db/index.js';
-import { Neo4jProvenanceStore } from './neo4j.js';
 import { PostgresProvenanceStore } from './postgres.js';
 import type { ProvenanceStore } from './store.js';
 
@@ -17,11 +16,12 @@ export interface ProvenanceStores {
  * Neo4j when NEO4J_URL is set, else tables in the product's PostgreSQL.
  * Neo4j has no row-level security: there every query names its tenant.
  */
-export function provenanceFromConfig(
+export async function provenanceFromConfig(
   config: Pick<Config, 'neo4jUrl' | 'neo4jUser' | 'neo4jPassword'>,
   db: Database,
-): ProvenanceStores {
+): Promise<ProvenanceStores> {
   if (config.neo4jUrl) {
+    const { Neo4jProvenanceStore } = await import('./neo4j.js');
     const store = Neo4jProvenanceStore.fromUrl(
       config.neo4jUrl,
       config.neo4jUser,

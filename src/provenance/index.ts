@@ -11,6 +11,7 @@ export {
   nodeId,
   provenanceQueries,
 } from './postgres.js';
-export { CYPHER, Neo4jProvenanceStore } from './neo4j.js';
+// The Neo4j store is loaded only when NEO4J_URL asks for it.
+export type { Neo4jProvenanceStore } from './neo4j.js';
 export { provenanceFromConfig, type ProvenanceStores } from './config.js';
 export { bundleRecordOf } from './record.js';

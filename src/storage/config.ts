@@ -1,9 +1,6 @@
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/index.js';
-import { S3Layout } from './layout.js';
 import { LocalObjectStore } from './local.js';
-import { S3ObjectStore, partSizeFor } from './s3.js';
 import type { ObjectStore } from './store.js';
 
 /**
@@ -11,15 +8,21 @@ import type { ObjectStore } from './store.js';
  * default, or S3 (DP_STORAGE=s3). S3 credentials come from the SDK's own
  * chain: AWS_ACCESS_KEY_ID and friends, a profile, or the instance role.
  */
-export function objectStoreFromConfig(
+export async function objectStoreFromConfig(
   config: Pick<Config, 'dataDir' | 'storage' | 'jobs'>,
   onWarning?: (message: string, cause: unknown) => void,
-): ObjectStore {
+): Promise<ObjectStore> {
   const { storage } = config;
   if (storage.kind === 'local') {
     return new LocalObjectStore(path.join(config.dataDir, 'objects'));
   }
   const { s3 } = storage;
+  const [{ S3Client }, { S3Layout }, { S3ObjectStore, partSizeFor }] =
+    await Promise.all([
+      import('@aws-sdk/client-s3'),
+      import('./layout.js'),
+      import('./s3.js'),
+    ]);
   const client = new S3Client({
     region: s3.region,
     forcePathStyle: s3.forcePathStyle,

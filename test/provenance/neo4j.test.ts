@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { CYPHER, Neo4jProvenanceStore } from '../../src/provenance/index.js';
+import { CYPHER, Neo4jProvenanceStore } from '../../src/provenance/neo4j.js';
 import { provenanceContract } from './contract.js';
 
 // The package's ES module build does not load on Node 20; its CommonJS

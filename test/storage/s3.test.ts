@@ -3,11 +3,8 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  S3Layout,
-  S3ObjectStore,
-  partSizeFor,
-} from '../../src/storage/index.js';
+import { S3Layout } from '../../src/storage/layout.js';
+import { S3ObjectStore, partSizeFor } from '../../src/storage/s3.js';
 import { startTestS3, testClient, type TestS3 } from '../support/s3.js';
 
 const MIB = 1024 * 1024;
