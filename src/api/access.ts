@@ -71,6 +71,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
     audit: 'evidence.document-ingested',
   },
   'GET /evidence/documents/{id}': { requires: 'viewer' },
+  'GET /provenance/artifacts/{sha512}': { requires: 'viewer' },
+  'GET /provenance/bundles/{sha512}': { requires: 'viewer' },
 });
 
 interface Matcher {

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { LinkSigner, OidcVerifier, TokenStore } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import type { RetentionPolicy } from '../jobs/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
@@ -22,6 +23,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { settingsRoutes } from './routes/settings.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 import { meRoutes } from './routes/me.js';
+import { provenanceRoutes } from './routes/provenance.js';
 import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
@@ -39,6 +41,10 @@ export interface ApiDeps {
   flags: FeatureFlags;
   /** The built web UI (dist/web), served under /ui/. */
   webRoot: string;
+  /** How long bundles are kept; downloads past it answer 410. */
+  retention: RetentionPolicy;
+  /** Bundle downloads: a redirect to a presigned URL, or streamed. */
+  downloads: 'redirect' | 'proxy';
 }
 
 /**
@@ -94,6 +100,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(estimateRoutes(deps.store, deps.scopes));
   app.use(jobRoutes(deps.scopes, deps));
   app.use(settingsRoutes(deps.scopes));
+  app.use(provenanceRoutes(deps.scopes));
 
   app.use(notFound);
   app.use(

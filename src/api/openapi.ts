@@ -51,6 +51,17 @@ const ingestErrors = {
   '413': respond('The body is larger than DP_INGEST_MAX_BYTES'),
   '415': respond('A media type or content encoding that is not accepted'),
 };
+const sha512Schema = { type: 'string', pattern: '^[0-9a-f]{128}$' };
+const sha512Param = {
+  name: 'sha512',
+  in: 'path',
+  required: true,
+  description: 'A SHA-512 digest, 128 lowercase hex digits',
+  schema: { type: 'string' },
+};
+const expired = respond(
+  "The bundle was deleted at the end of the tenant's retention period",
+);
 const jobIdParam = {
   name: 'id',
   in: 'path',
@@ -135,6 +146,7 @@ const schemas = {
       'createdAt',
       'startedAt',
       'finishedAt',
+      'expiredAt',
       'bundle',
     ],
     properties: {
@@ -228,6 +240,12 @@ const schemas = {
       createdAt: dateTime,
       startedAt: nullableDateTime,
       finishedAt: nullableDateTime,
+      expiredAt: {
+        ...nullableDateTime,
+        description:
+          "When the bundle was deleted at the end of the tenant's " +
+          'retention period (status expired); its bundle is then null',
+      },
       bundle: {
         type: ['object', 'null'],
         additionalProperties: false,
@@ -583,6 +601,104 @@ const schemas = {
       warnings: { type: 'array', items: { type: 'string' } },
     },
   },
+  ArtifactProvenance: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['sha512', 'bundles'],
+    properties: {
+      sha512: sha512Schema,
+      bundles: {
+        type: 'array',
+        description: 'Every bundle of the tenant that held it, oldest first',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: [
+            'sha512',
+            'size',
+            'keyId',
+            'publishedAt',
+            'jobId',
+            'requestedBy',
+            'path',
+            'kind',
+          ],
+          properties: {
+            sha512: sha512Schema,
+            size: count,
+            keyId: { type: 'string' },
+            publishedAt: dateTime,
+            jobId: { type: 'string' },
+            requestedBy: { type: 'string' },
+            path: { type: 'string', description: 'Its path in that bundle' },
+            kind: artifactKind,
+          },
+        },
+      },
+    },
+  },
+  BundleProvenance: {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'sha512',
+      'size',
+      'keyId',
+      'publishedAt',
+      'job',
+      'artifacts',
+      'downloads',
+    ],
+    properties: {
+      sha512: sha512Schema,
+      size: count,
+      keyId: { type: 'string', description: 'The key that signed it' },
+      publishedAt: dateTime,
+      job: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['jobId', 'requestedBy', 'requestedAt', 'dateRange'],
+        properties: {
+          jobId: { type: 'string' },
+          requestedBy: { type: 'string' },
+          requestedAt: dateTime,
+          dateRange: {
+            type: 'object',
+            required: ['from', 'to'],
+            properties: { from: dateTime, to: dateTime },
+          },
+        },
+      },
+      artifacts: {
+        type: 'array',
+        description: 'Every evidence file it held, by path',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['sha512', 'kind', 'path'],
+          properties: {
+            sha512: sha512Schema,
+            kind: artifactKind,
+            path: { type: 'string' },
+          },
+        },
+      },
+      downloads: {
+        type: 'array',
+        description: 'Every download, oldest first',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['actor', 'via', 'at'],
+          properties: {
+            actor: { type: 'string' },
+            via: { type: 'string', enum: ['token', 'oidc', 'link'] },
+            at: dateTime,
+          },
+        },
+      },
+    },
+  },
   Health: {
     type: 'object',
     required: ['status'],
@@ -787,9 +903,22 @@ export const openApiDocument = withRequiredRoles({
               },
             },
           },
+          '307': {
+            description:
+              'With S3 storage (DP_S3_DOWNLOADS=redirect, the default ' +
+              'there): a presigned URL of the object store, followed with ' +
+              'the same Range; X-Download-Expires tells when it stops working',
+            headers: {
+              Location: { schema: { type: 'string' } },
+              'X-Download-Expires': {
+                schema: { type: 'string', format: 'date-time' },
+              },
+            },
+          },
           ...authErrors,
           '404': respond('No such job for this tenant'),
           '409': respond('The job has no bundle (yet)'),
+          '410': expired,
           '416': respond('Range not satisfiable'),
           '500': respond('The stored bundle no longer matches its job'),
         },
@@ -812,6 +941,7 @@ export const openApiDocument = withRequiredRoles({
             'No such job, its bundle is gone, or it has no ZIP signature',
           ),
           '409': respond('The job has no bundle (yet)'),
+          '410': expired,
           '500': respond('The stored bundle no longer matches its job'),
         },
       },
@@ -908,6 +1038,38 @@ export const openApiDocument = withRequiredRoles({
           },
           ...authErrors,
           '404': respond('No such document for this tenant'),
+        },
+      },
+    },
+    '/provenance/artifacts/{sha512}': {
+      get: {
+        summary:
+          "The tenant's bundles that contained an artifact (by its " +
+          'SHA-512): when, for whom, at which path',
+        parameters: [sha512Param],
+        responses: {
+          '200': {
+            description: 'The bundles',
+            content: json('ArtifactProvenance'),
+          },
+          ...authErrors,
+          '404': respond('No bundle of this tenant held it'),
+        },
+      },
+    },
+    '/provenance/bundles/{sha512}': {
+      get: {
+        summary:
+          'What a bundle (by its SHA-512) contained, its job, its signing ' +
+          'key and its downloads',
+        parameters: [sha512Param],
+        responses: {
+          '200': {
+            description: 'The bundle',
+            content: json('BundleProvenance'),
+          },
+          ...authErrors,
+          '404': respond('This tenant published no such bundle'),
         },
       },
     },

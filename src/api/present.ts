@@ -52,27 +52,35 @@ export function toJobView(
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
-    bundle: job.bundle
-      ? {
-          size: job.bundle.size,
-          sha512: job.bundle.sha512,
-          checksumIndexSha512: job.bundle.indexSha512,
-          keyId: job.bundle.keyId,
-          downloadUrl: links
-            ? links.sign(
-                { jobId: job.id, tenantId: job.tenantId, file: 'bundle' },
-                now,
-              )
-            : null,
-          signatureUrl:
-            links && job.bundle.signature
+    expiredAt: job.expiredAt?.toISOString() ?? null,
+    // An expired bundle is deleted: nothing is left to download. What it
+    // was stays in the provenance graph (GET /provenance/bundles/{sha512}).
+    bundle:
+      job.bundle && job.status !== 'expired'
+        ? {
+            size: job.bundle.size,
+            sha512: job.bundle.sha512,
+            checksumIndexSha512: job.bundle.indexSha512,
+            keyId: job.bundle.keyId,
+            downloadUrl: links
               ? links.sign(
-                  { jobId: job.id, tenantId: job.tenantId, file: 'bundle.sig' },
+                  { jobId: job.id, tenantId: job.tenantId, file: 'bundle' },
                   now,
                 )
               : null,
-        }
-      : null,
+            signatureUrl:
+              links && job.bundle.signature
+                ? links.sign(
+                    {
+                      jobId: job.id,
+                      tenantId: job.tenantId,
+                      file: 'bundle.sig',
+                    },
+                    now,
+                  )
+                : null,
+          }
+        : null,
     ...(options.history && {
       history: options.history.map((t) => ({
         from: t.from,

@@ -2,6 +2,7 @@ import type { AuditTrail } from '../audit/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { SettingsStore } from '../settings/index.js';
+import type { ProvenanceStore } from '../provenance/index.js';
 
 /**
  * What a request may use of the database, for its caller's tenant only:
@@ -14,6 +15,7 @@ export interface TenantScope {
   /** The tenant's evidence index, for reads. */
   evidence: EvidenceStore;
   settings: SettingsStore;
+  provenance: ProvenanceStore;
 }
 
 export type TenantScopes = (tenantId: string) => TenantScope;

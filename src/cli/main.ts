@@ -8,6 +8,7 @@ import { workerCommand } from './commands/worker.js';
 import { tenantsCommand } from './commands/tenants.js';
 import { tokensCommand } from './commands/tokens.js';
 import { probeCommand } from './commands/probe.js';
+import { retentionCommand } from './commands/retention.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
@@ -37,6 +38,7 @@ export async function main(
   program.addCommand(keysCommand(io));
   program.addCommand(tokensCommand(io));
   program.addCommand(probeCommand(io, setCode));
+  program.addCommand(retentionCommand(io));
   for (const command of program.commands) {
     command.exitOverride().configureOutput(outputOf(io));
   }

@@ -9,9 +9,14 @@ import {
   policiesFromFile,
   type RedactionPolicies,
 } from '../redaction/index.js';
+import { retentionFromConfig, type RetentionPolicy } from '../jobs/index.js';
+import {
+  provenanceFromConfig,
+  type ProvenanceStores,
+} from '../provenance/index.js';
 import { Keyring, loadOrCreateEmbeddedSigner } from '../signing/index.js';
 import { Connectors, connectorsFromFile } from '../sources/index.js';
-import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
+import { objectStoreFromConfig, type ObjectStore } from '../storage/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
 
 /** The parts every entry point shares, opened from one configuration. */
@@ -32,6 +37,10 @@ export interface Runtime {
   policies: RedactionPolicies;
   /** Customers' evidence services (DP_CONNECTORS_FILE). */
   connectors: Connectors;
+  /** The provenance graph: tables, or Neo4j with NEO4J_URL. */
+  provenanceStores: ProvenanceStores;
+  /** How long each tenant's bundles are kept (DP_RETENTION_DAYS). */
+  retention: RetentionPolicy;
   close(): Promise<void>;
 }
 
@@ -54,6 +63,10 @@ export async function openRuntime(
     const store = new EvidenceStore(db);
     const metrics = new Metrics();
     metrics.watchQueue(() => jobQueries.queueState(db));
+    const provenanceStores = await provenanceFromConfig(config, db);
+    const objects = await objectStoreFromConfig(config, (message, cause) =>
+      logger.warn({ event: 'storage.warning', err: cause }, message),
+    );
     return {
       config,
       logger,
@@ -61,7 +74,7 @@ export async function openRuntime(
       store,
       tokens: new TokenStore(db),
       audit: new AuditTrail(store),
-      objects: new LocalObjectStore(path.join(config.dataDir, 'objects')),
+      objects,
       keys,
       metrics,
       policies: policiesFromFile(config.redactionPolicyFile),
@@ -69,7 +82,12 @@ export async function openRuntime(
         allowList: config.security.urlAllowList,
         metrics,
       }),
-      close: () => db.close(),
+      provenanceStores,
+      retention: retentionFromConfig(config.storage),
+      close: async () => {
+        await provenanceStores.close().catch(() => undefined);
+        await db.close();
+      },
     };
   } catch (error) {
     await db.close();

@@ -22,6 +22,7 @@ import {
 import {
   ExportWorker,
   JobService,
+  RetentionSweeper,
   queueSchemaOf,
   startQueue,
 } from '../jobs/index.js';
@@ -45,6 +46,8 @@ export interface Server {
   tokens: ApiToken[];
   /** The in-process worker, unless started without one. */
   worker: ExportWorker | undefined;
+  /** The retention sweeper, which runs beside the worker. */
+  retention: RetentionSweeper | undefined;
   /** The file holding the demo tokens, when demo tokens are in use. */
   demoTokensPath: string | null;
   close(): Promise<void>;
@@ -80,6 +83,7 @@ export async function startServer(
   let boss: PgBoss | undefined;
   let worker: ExportWorker | undefined;
   let appLogin: Database | undefined;
+  let retention: RetentionSweeper | undefined;
   try {
     const tokens = await prepareTenants(
       runtime,
@@ -93,13 +97,14 @@ export async function startServer(
     const jobs = new JobService(runtime.db, boss, config.jobs, runtime.metrics);
     if (runtime.db.kind === 'pglite') await recoverEmbedded(runtime, jobs);
     if (withWorker) {
-      const started = new ExportWorker(
-        { ...runtime, boss },
-        { ...config.jobs, concurrency: config.workerConcurrency },
-      );
+      const started = new ExportWorker(workerDeps(runtime, boss), {
+        ...config.jobs,
+        concurrency: config.workerConcurrency,
+      });
       await started.start();
       jobs.onEnqueued = () => started.wake();
       worker = started;
+      retention = startRetention(runtime);
     }
     const links = new LinkSigner(
       await loadOrCreateLinkSecret(config.dataDir, config.security.linkSecret),
@@ -128,6 +133,8 @@ export async function startServer(
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
       flags,
       webRoot: options.webRoot ?? WEB_ROOT,
+      downloads:
+        config.storage.kind === 's3' ? config.storage.s3.downloads : 'proxy',
     });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
@@ -150,9 +157,11 @@ export async function startServer(
           ? demoTokensFile(config.dataDir)
           : null,
       worker,
+      retention,
       close: async () => {
         await new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeAllConnections();
+        await retention?.stop();
         await worker?.stop();
         await queue.stop({ graceful: false, wait: true });
         await ownLogin?.close();
@@ -161,6 +170,7 @@ export async function startServer(
       },
     };
   } catch (error) {
+    await retention?.stop().catch(() => undefined);
     await worker?.stop(0).catch(() => undefined);
     await boss?.stop({ graceful: false, wait: true }).catch(() => undefined);
     await appLogin?.close().catch(() => undefined);
@@ -197,11 +207,12 @@ export async function startWorkerProcess(
     boss = await startQueue(runtime.db, (error) =>
       logger.error({ event: 'worker.error', err: error }, 'queue error'),
     );
-    const worker = new ExportWorker(
-      { ...runtime, boss },
-      { ...config.jobs, concurrency: config.workerConcurrency },
-    );
+    const worker = new ExportWorker(workerDeps(runtime, boss), {
+      ...config.jobs,
+      concurrency: config.workerConcurrency,
+    });
     await worker.start();
+    const retention = startRetention(runtime);
     const queue = boss;
     const metrics =
       config.metricsPort === undefined
@@ -212,6 +223,7 @@ export async function startWorkerProcess(
       metricsUrl: metrics?.url ?? null,
       close: async () => {
         await metrics?.close();
+        await retention.stop();
         await worker.stop();
         await queue.stop({ graceful: false, wait: true });
         await runtime.close();
@@ -222,6 +234,17 @@ export async function startWorkerProcess(
     await runtime.close();
     throw error;
   }
+}
+
+function workerDeps(runtime: Runtime, boss: PgBoss) {
+  return { ...runtime, boss, provenance: runtime.provenanceStores.shared };
+}
+
+/** The retention sweep, now and every DP_RETENTION_INTERVAL_SECONDS. */
+function startRetention(runtime: Runtime): RetentionSweeper {
+  const sweeper = new RetentionSweeper(runtime, runtime.retention);
+  sweeper.start(runtime.config.storage.retentionIntervalSeconds * 1000);
+  return sweeper;
 }
 
 function toListenError(
@@ -335,6 +358,7 @@ function tenantScopes(
       audit: new AuditTrail(evidence),
       evidence,
       settings: new SettingsStore(db),
+      provenance: runtime.provenanceStores.forTenant(tenantId),
     };
   };
 }

@@ -65,6 +65,55 @@ const jobsSchema = z.object({
 
 export type JobSettings = z.infer<typeof jobsSchema>;
 
+/** S3-compatible object storage; docs/storage.md explains each. */
+const s3Schema = z.object({
+  bucket: z.string().min(3).max(63).optional(),
+  endpoint: z.string().url().optional(),
+  region: z.string().min(1).default('us-east-1'),
+  forcePathStyle: z.boolean().default(false),
+  tenantIsolation: z.enum(['prefix', 'bucket']).default('prefix'),
+  bucketTemplate: z
+    .string()
+    .regex(/\{tenant\}/, 'must contain {tenant}')
+    .default('dp-{tenant}'),
+  /** Put before every key, e.g. `packager/`; empty by default. */
+  prefix: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with /')
+    .default(''),
+  createBuckets: z.boolean().default(true),
+  /** Bundle downloads: a redirect to a presigned URL, or through the API. */
+  downloads: z.enum(['redirect', 'proxy']).default('redirect'),
+});
+
+/** Where objects live and how long bundles are kept. */
+const storageSchema = z
+  .object({
+    kind: z.enum(['local', 's3']).default('local'),
+    s3: s3Schema.default(s3Schema.parse({})),
+    retentionDays: count(1, 36_600).default(30),
+    /** Per-tenant retention in days, over retentionDays. */
+    retentionByTenant: z.record(z.string(), count(1, 36_600)).default({}),
+    retentionIntervalSeconds: count(10, 86_400).default(3600),
+  })
+  .superRefine((storage, ctx) => {
+    const { s3 } = storage;
+    if (
+      storage.kind === 's3' &&
+      s3.tenantIsolation === 'prefix' &&
+      !s3.bucket
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['s3', 'bucket'],
+        message: 'S3 storage with prefix isolation needs a bucket',
+      });
+    }
+  });
+
+export type StorageSettings = z.infer<typeof storageSchema>;
+export type S3Settings = z.infer<typeof s3Schema>;
+
 /** The environment variable of each job setting. */
 const JOB_ENV: Record<keyof JobSettings, string> = {
   leaseSeconds: 'DP_JOB_LEASE_SECONDS',
@@ -106,6 +155,20 @@ const ENV_NAMES: Record<string, string> = {
   'oidc.audience': 'DP_OIDC_AUDIENCE',
   flagsFile: 'DP_FLAGS_FILE',
   flags: 'DP_FLAGS',
+  'storage.kind': 'DP_STORAGE',
+  'storage.retentionDays': 'DP_RETENTION_DAYS',
+  'storage.retentionByTenant': 'DP_RETENTION_TENANT_DAYS',
+  'storage.retentionIntervalSeconds': 'DP_RETENTION_INTERVAL_SECONDS',
+  'storage.s3.bucket': 'DP_S3_BUCKET',
+  'storage.s3.endpoint': 'DP_S3_ENDPOINT',
+  'storage.s3.region': 'DP_S3_REGION',
+  'storage.s3.forcePathStyle': 'DP_S3_FORCE_PATH_STYLE',
+  'storage.s3.tenantIsolation': 'DP_S3_TENANT_ISOLATION',
+  'storage.s3.bucketTemplate': 'DP_S3_BUCKET_TEMPLATE',
+  'storage.s3.prefix': 'DP_S3_PREFIX',
+  'storage.s3.createBuckets': 'DP_S3_CREATE_BUCKETS',
+  'storage.s3.downloads': 'DP_S3_DOWNLOADS',
+  neo4jUrl: 'NEO4J_URL',
 };
 
 const configSchema = z.object({
@@ -159,6 +222,11 @@ const configSchema = z.object({
   oidc: oidcSchema.optional(),
   security: securitySchema,
   jobs: jobsSchema,
+  storage: storageSchema,
+  /** The provenance graph in Neo4j (bolt:// or neo4j://); tables otherwise. */
+  neo4jUrl: z.string().url().optional(),
+  neo4jUser: z.string().min(1).default('neo4j'),
+  neo4jPassword: z.string().optional(),
   /** A JSON file of feature flag rules; docs/operations.md shows one. */
   flagsFile: z.string().min(1).optional(),
   /** `flag=on|off` and `flag@tenant=on|off` entries over the file's. */
@@ -171,9 +239,12 @@ export type ApiToken = z.infer<typeof tokenSchema>;
 
 /** What callers may set over the environment: any part of any section. */
 export type ConfigOverrides = Partial<
-  Omit<Config, 'jobs' | 'security' | 'apiTokens' | 'oidc'>
+  Omit<Config, 'jobs' | 'security' | 'apiTokens' | 'oidc' | 'storage'>
 > & {
   jobs?: Partial<JobSettings>;
+  storage?: Partial<Omit<StorageSettings, 's3'>> & {
+    s3?: Partial<S3Settings>;
+  };
   security?: Partial<SecuritySettings>;
   apiTokens?: z.input<typeof tokenSchema>[];
   oidc?: z.input<typeof oidcSchema>;
@@ -213,6 +284,9 @@ export function loadConfig(
     flags: env.DP_FLAGS,
     ingestMaxBytes: env.DP_INGEST_MAX_BYTES || undefined,
     connectorsFile: env.DP_CONNECTORS_FILE || undefined,
+    neo4jUrl: env.NEO4J_URL || undefined,
+    neo4jUser: env.NEO4J_USER || undefined,
+    neo4jPassword: env.NEO4J_PASSWORD,
   });
   const jobsFromEnv = stripUndefined(
     Object.fromEntries(
@@ -235,6 +309,7 @@ export function loadConfig(
       ...jobsFromEnv,
       ...overrides.jobs,
     },
+    storage: storageOf(env, file, overrides),
   };
   const result = configSchema.safeParse(merged);
   if (!result.success) {
@@ -296,6 +371,57 @@ function securityFromEnv(env: Env): Record<string, unknown> {
       ? env.DP_URL_ALLOW_LIST.split(',').map((s) => s.trim())
       : undefined,
   });
+}
+
+/** Storage settings: the file's, then DP_STORAGE and friends, then flags. */
+function storageOf(
+  env: Env,
+  file: Record<string, unknown>,
+  overrides: ConfigOverrides,
+): Record<string, unknown> {
+  const fromFile = (file.storage ?? {}) as Record<string, unknown>;
+  const s3 = {
+    ...(fromFile.s3 as object | undefined),
+    ...stripUndefined({
+      bucket: env.DP_S3_BUCKET || undefined,
+      endpoint: env.DP_S3_ENDPOINT || undefined,
+      region: env.DP_S3_REGION || undefined,
+      forcePathStyle: toBoolean(env.DP_S3_FORCE_PATH_STYLE),
+      tenantIsolation: env.DP_S3_TENANT_ISOLATION || undefined,
+      bucketTemplate: env.DP_S3_BUCKET_TEMPLATE || undefined,
+      prefix: env.DP_S3_PREFIX,
+      createBuckets: toBoolean(env.DP_S3_CREATE_BUCKETS),
+      downloads: env.DP_S3_DOWNLOADS || undefined,
+    }),
+    ...overrides.storage?.s3,
+  };
+  return {
+    ...fromFile,
+    ...stripUndefined({
+      kind: env.DP_STORAGE || undefined,
+      retentionDays: env.DP_RETENTION_DAYS || undefined,
+      retentionByTenant: env.DP_RETENTION_TENANT_DAYS
+        ? parseTenantDays(env.DP_RETENTION_TENANT_DAYS)
+        : undefined,
+      retentionIntervalSeconds: env.DP_RETENTION_INTERVAL_SECONDS || undefined,
+    }),
+    ...stripUndefined({ ...overrides.storage, s3: undefined }),
+    s3,
+  };
+}
+
+/** DP_RETENTION_TENANT_DAYS: `tenant=days,...`, e.g. `acme=90,globex=7`. */
+function parseTenantDays(value: string): Record<string, string> {
+  return Object.fromEntries(
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const [tenant = '', days = ''] = entry.split('=');
+        return [tenant.trim(), days.trim()];
+      }),
+  );
 }
 
 /** OIDC is on when any of its settings is given, from any source. */

@@ -30,6 +30,10 @@ export const ERROR_CATALOG = Object.freeze({
   },
   DP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   DP_BUNDLE_NOT_READY: { status: 409, title: 'The bundle is not ready' },
+  DP_BUNDLE_EXPIRED: {
+    status: 410,
+    title: "The bundle was deleted at the end of the tenant's retention period",
+  },
   DP_JOB_FINISHED: {
     status: 409,
     title: 'The job has already finished',

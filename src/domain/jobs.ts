@@ -8,6 +8,7 @@ export const JOB_STATUSES = Object.freeze([
   'failed',
   'partial',
   'cancelled',
+  'expired',
 ] as const);
 
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -17,6 +18,7 @@ export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set([
   'failed',
   'partial',
   'cancelled',
+  'expired',
 ]);
 
 /**
@@ -24,17 +26,20 @@ export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set([
  * an attempt given back: a transient failure waiting for its retry, a
  * worker shutting down, or a lease that expired with its worker. `failed`
  * and `cancelled` go back to `pending` only through an explicit retry.
- * The database holds the same table in a trigger (migration 002).
+ * A published bundle deleted at the end of its tenant's retention period
+ * leaves its job `expired`. The database holds the same table in a
+ * trigger (migrations 002 and 007).
  */
 export const JOB_TRANSITIONS: Readonly<
   Record<JobStatus, readonly JobStatus[]>
 > = Object.freeze({
   pending: ['running', 'cancelled', 'failed'],
   running: ['pending', 'completed', 'partial', 'failed', 'cancelled'],
-  completed: [],
-  partial: [],
+  completed: ['expired'],
+  partial: ['expired'],
   failed: ['pending'],
   cancelled: ['pending'],
+  expired: [],
 });
 
 export function canTransition(from: JobStatus, to: JobStatus): boolean {
@@ -135,6 +140,8 @@ export interface ExportJob {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** When retention deleted the bundle; null while it is kept. */
+  expiredAt: Date | null;
 }
 
 /** One stored status change of a job. */

@@ -20,3 +20,11 @@ export { EvidenceSources } from './sources.js';
 export { runExport } from './pipeline.js';
 export type { ExportDeps, ExportOutcome, ExportRequest } from './pipeline.js';
 export { toAuditLine } from './sources.js';
+export {
+  RetentionSweeper,
+  expiryOf,
+  retentionDaysOf,
+  withTenantDays,
+  retentionFromConfig,
+} from './retention.js';
+export type { RetentionPolicy, SweepResult } from './retention.js';

@@ -36,6 +36,7 @@ interface JobRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  expired_at: Date | null;
 }
 
 export interface NewJob {
@@ -468,6 +469,39 @@ export const jobQueries = {
     };
   },
 
+  /**
+   * Published jobs (completed or partial) older than their tenant's
+   * retention: `days` by default, `byTenant` where a tenant has its own.
+   * Oldest first.
+   */
+  async pastRetention(
+    db: Queryable,
+    at: Date,
+    retention: { days: number; byTenant: Record<string, number> },
+    limit: number,
+  ): Promise<StoredJob[]> {
+    const { rows } = await db.query<JobRow>(
+      `SELECT * FROM export_jobs
+       WHERE status IN ('completed', 'partial')
+         AND finished_at < $1::timestamptz - interval '1 day'
+           * coalesce(($2::jsonb ->> tenant_id)::int, $3)
+       ORDER BY finished_at, id LIMIT $4`,
+      [at, JSON.stringify(retention.byTenant), retention.days, limit],
+    );
+    return rows.map(toJob);
+  },
+
+  /** Marks a published job expired; false when it was not published. */
+  async expire(db: Queryable, id: string): Promise<boolean> {
+    const { rows } = await db.query(
+      `UPDATE export_jobs SET status = 'expired', expired_at = now(),
+         bundle = bundle - 'signature', updated_at = now()
+       WHERE id = $1 AND status IN ('completed', 'partial') RETURNING id`,
+      [id],
+    );
+    return rows.length > 0;
+  },
+
   /** The status of each of these jobs that still exists. */
   async statuses(
     db: Queryable,
@@ -512,5 +546,6 @@ function toJob(row: JobRow): StoredJob {
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    expiredAt: row.expired_at ?? null,
   };
 }

@@ -24,6 +24,7 @@ import {
   toDlpError,
   type RedactionPolicies,
 } from '../redaction/index.js';
+import { bundleRecordOf, type ProvenanceStore } from '../provenance/index.js';
 import type { JobKeys } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
@@ -50,6 +51,8 @@ export interface WorkerDeps {
   policies?: RedactionPolicies;
   /** Customers' evidence services (DP_CONNECTORS_FILE). */
   connectors?: Connectors;
+  /** Where published bundles are recorded; nowhere when absent. */
+  provenance?: ProvenanceStore;
 }
 
 export type WorkerSettings = JobSettings & { concurrency: number };
@@ -521,6 +524,7 @@ export class ExportWorker {
     await deps.objects
       .deletePrefix(stagingPrefixOf(job.tenantId, job.id))
       .catch(() => undefined);
+    await this.recordProvenance(job, outcome, log);
     this.recordFinal(job, status, { outcome });
     log.info(
       {
@@ -529,6 +533,40 @@ export class ExportWorker {
       },
       status === 'partial' ? 'export partial' : 'export completed',
     );
+  }
+
+  /**
+   * Records the published bundle in the provenance graph. The bundle is
+   * already public: a graph that cannot be written is counted and logged,
+   * and does not fail the export.
+   */
+  private async recordProvenance(
+    job: StoredJob,
+    outcome: ExportOutcome,
+    log: Logger,
+  ): Promise<void> {
+    const { provenance, metrics } = this.deps;
+    if (!provenance) return;
+    const { result } = outcome;
+    const record = bundleRecordOf(
+      job,
+      {
+        sha512: result.sha512,
+        size: result.size,
+        keyId: result.manifest.signing.keyId,
+      },
+      result.manifest.files,
+      new Date(),
+    );
+    try {
+      await provenance.recordBundle(record);
+    } catch (error) {
+      metrics.provenanceWriteFailures.inc({ record: 'bundle' });
+      log.warn(
+        { event: 'provenance.error', err: error },
+        'cannot record the bundle in the provenance graph',
+      );
+    }
   }
 
   /**

@@ -54,10 +54,12 @@ export async function probeIsolation(
 ): Promise<ProbeCheck[]> {
   const operations = await discover(options.url);
   const jobId = await createJob(options);
+  // The provenance routes are probed with the owner's real bundle.
+  const digest = await bundleDigestOf(options, jobId);
   const checks: ProbeCheck[] = [];
   for (const op of operations) {
     if (op.requires === 'public') continue;
-    const path = op.template.replace('{id}', jobId);
+    const path = op.template.replace('{id}', jobId).replace('{sha512}', digest);
     const callers: [ProbeCheck['caller'], string | undefined, number[]][] = [
       ['anonymous', undefined, [401]],
       ['other-tenant', options.other.token, expectedForOther(op)],
@@ -109,6 +111,31 @@ async function createJob(options: ProbeOptions): Promise<string> {
     );
   }
   return body.jobId;
+}
+
+/**
+ * The SHA-512 of the owner's bundle once its job finishes (within about
+ * 20 s), or a digest of zeros when it does not.
+ */
+async function bundleDigestOf(
+  options: ProbeOptions,
+  jobId: string,
+): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(new URL(`/jobs/${jobId}`, options.url), {
+      headers: { authorization: `Bearer ${options.owner.token}` },
+    });
+    const job = (await res.json().catch(() => ({}))) as {
+      status?: string;
+      bundle?: { sha512?: string } | null;
+    };
+    if (job.status !== 'pending' && job.status !== 'running') {
+      return job.bundle?.sha512 ?? '0'.repeat(128);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return '0'.repeat(128);
 }
 
 function exportBody(tenantId: string, from: Date, to: Date) {

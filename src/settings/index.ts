@@ -134,3 +134,15 @@ function toSettings(row: Row): TenantSettings {
     updatedBy: row.updated_by,
   };
 }
+
+/** Platform-wide reads of tenant settings, for the workers. */
+export const settingsQueries = {
+  /** Each tenant's own retention period, where its admin set one. */
+  async retentionDays(db: Queryable): Promise<Record<string, number>> {
+    const { rows } = await db.query<{ tenant_id: string; days: number }>(
+      `SELECT tenant_id, retention_days AS days FROM tenant_settings
+        WHERE retention_days IS NOT NULL`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.tenant_id, r.days]));
+  },
+};

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import type { ByteRange, ObjectInfo, ObjectStore } from './store.js';
+import type {
+  ByteRange,
+  ObjectInfo,
+  ObjectStore,
+  RetentionRule,
+  SignedUrl,
+} from './store.js';
 
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
@@ -90,6 +96,19 @@ export class LocalObjectStore implements ObjectStore {
 
   async deletePrefix(prefix: string): Promise<void> {
     await rm(this.pathOf(prefix), { recursive: true, force: true });
+  }
+
+  /**
+   * None: files below the data directory have no URL of their own. The
+   * API's signed download links (DP_LINK_TTL_SECONDS) serve them instead.
+   */
+  signedUrl(): Promise<SignedUrl | null> {
+    return Promise.resolve(null);
+  }
+
+  /** A folder has no lifecycle rules: the scheduled cleanup expires. */
+  prepareTenant(): Promise<RetentionRule> {
+    return Promise.resolve('cleanup-only');
   }
 
   /**

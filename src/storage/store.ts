@@ -11,6 +11,20 @@ export interface ObjectInfo {
   size: number;
 }
 
+/** A link that reads one object without credentials, until it expires. */
+export interface SignedUrl {
+  url: string;
+  /** When the link stops working: the real expiry, never a hope. */
+  expiresAt: Date;
+}
+
+/** What preparing a tenant's storage did about its retention. */
+export type RetentionRule =
+  /** The store deletes expired bundles itself (an S3 lifecycle rule). */
+  | 'lifecycle'
+  /** It cannot: the scheduled cleanup is all there is. */
+  | 'cleanup-only';
+
 /**
  * Where evidence bytes and finished bundles live. Keys are `/`-separated
  * relative paths whose first segment is the tenant's prefix.
@@ -37,4 +51,18 @@ export interface ObjectStore {
   list(prefix: string): Promise<ObjectInfo[]>;
   /** Deletes every object below `prefix`; nothing there is fine. */
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * A URL that reads the object directly from the store for at most
+   * `expiresInSeconds`, or null when the store has no such links (the
+   * local folder: the API's own signed links serve those downloads).
+   */
+  signedUrl(key: string, expiresInSeconds: number): Promise<SignedUrl | null>;
+  /**
+   * Readies a tenant's storage (its bucket, in bucket isolation) and
+   * asks the store to expire its bundles after `retentionDays`.
+   */
+  prepareTenant(
+    tenantId: string,
+    retentionDays: number,
+  ): Promise<RetentionRule>;
 }

@@ -32,7 +32,11 @@ export type LogEvent =
   | 'jobs.recovered'
   | 'seed.completed'
   | 'key.generated'
-  | 'ingest.file';
+  | 'ingest.file'
+  | 'storage.warning'
+  | 'retention.swept'
+  | 'retention.error'
+  | 'provenance.error';
 
 export interface LoggerOptions {
   level: string;
@@ -54,6 +58,7 @@ const SECRET_FIELDS = [
   'signingKeyPassword',
   'linkSecret',
   'apiTokens',
+  'neo4jPassword',
 ];
 export const REDACT_PATHS = [
   ...SECRET_FIELDS,

@@ -207,6 +207,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly retentionDeletions = new Counter({
+    name: 'dp_retention_deletions_total',
+    help:
+      'Bundles past their retention period, by outcome: deleted (and the ' +
+      'job marked expired), failed (tried again at the next sweep)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly provenanceWriteFailures = new Counter({
+    name: 'dp_provenance_write_failures_total',
+    help:
+      'Provenance records that could not be written, by what: bundle ' +
+      '(at publish time) or download',
+    labelNames: ['record'] as const,
+    registers: [this.registry],
+  });
+
   readonly webhookDeliveries = new Counter({
     name: 'dp_webhook_deliveries_total',
     help:

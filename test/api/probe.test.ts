@@ -52,6 +52,12 @@ describe('the isolation probe', () => {
       expect(statuses.get('other-tenant GET /jobs/{id}/bundle')).toBe(404);
       expect(statuses.get('other-tenant POST /disclosures/export')).toBe(404);
       expect(statuses.get('other-tenant GET /jobs')).toBe(200);
+      expect(
+        statuses.get('other-tenant GET /provenance/bundles/{sha512}'),
+      ).toBe(404);
+      expect(statuses.get('anonymous GET /provenance/artifacts/{sha512}')).toBe(
+        401,
+      );
     });
   });
 

@@ -20,6 +20,7 @@ const PATHS: Record<JobStatus, JobStatus[]> = {
   partial: ['running', 'partial'],
   failed: ['running', 'failed'],
   cancelled: ['cancelled'],
+  expired: ['running', 'completed', 'expired'],
 };
 
 describe.each(BACKENDS)('the export_jobs table on %s', (backend) => {

@@ -20,6 +20,7 @@ import {
   loadOrCreateEmbeddedSigner,
   type Signer,
 } from '../../src/signing/index.js';
+import type { ProvenanceStore } from '../../src/provenance/index.js';
 import type { RedactionPolicies } from '../../src/redaction/index.js';
 import { LocalObjectStore } from '../../src/storage/index.js';
 import { Metrics, silentLogger } from '../../src/telemetry/index.js';
@@ -45,6 +46,7 @@ export interface JobHarness {
     options?: {
       faults?: string | Failpoints;
       policies?: RedactionPolicies;
+      provenance?: ProvenanceStore;
     } & Partial<WorkerSettings>,
   ): Promise<ExportWorker>;
   /** Polls a job (of acme, unless told) until it reaches a status. */
@@ -110,7 +112,12 @@ export async function openJobHarness(
       from: new Date(now.getTime() - 60 * 24 * 3600 * 1000),
       to: new Date(now.getTime() + 24 * 3600 * 1000),
     },
-    startWorker: async ({ faults, policies, ...overrides } = {}) => {
+    startWorker: async ({
+      faults,
+      policies,
+      provenance,
+      ...overrides
+    } = {}) => {
       const worker = new ExportWorker(
         {
           db,
@@ -122,6 +129,7 @@ export async function openJobHarness(
           logger: silentLogger(),
           faults: typeof faults === 'string' ? new Failpoints(faults) : faults,
           policies,
+          provenance,
         },
         { ...settings, ...overrides },
       );

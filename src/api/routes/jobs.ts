@@ -8,7 +8,15 @@ import {
   type JobStatus,
   type TimeWindow,
 } from '../../domain/index.js';
-import type { JobListOptions, StoredJob } from '../../jobs/index.js';
+import { randomUUID } from 'node:crypto';
+import {
+  expiryOf,
+  retentionDaysOf,
+  withTenantDays,
+  type JobListOptions,
+  type RetentionPolicy,
+  type StoredJob,
+} from '../../jobs/index.js';
 import { satisfies, type LinkSigner } from '../../auth/index.js';
 import type {
   ByteRange,
@@ -16,7 +24,7 @@ import type {
   ObjectStore,
 } from '../../storage/index.js';
 import type { Metrics } from '../../telemetry/index.js';
-import { principalOf } from '../auth.js';
+import { principalOf, type Principal } from '../auth.js';
 import { toJobView } from '../present.js';
 import type { TenantScopes } from '../scope.js';
 
@@ -27,11 +35,26 @@ export interface JobRouteDeps {
   objects: ObjectStore;
   links: LinkSigner;
   metrics: Metrics;
+  /** How long bundles are kept: past it, downloads answer 410. */
+  retention: RetentionPolicy;
+  /**
+   * `redirect`: a GET of a bundle answers 307 to a presigned URL of the
+   * object store, where it has them (S3); `proxy`: streamed by the API.
+   */
+  downloads: 'redirect' | 'proxy';
 }
 
 /** Listing, reading, cancelling, retrying and downloading jobs. */
 export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
-  const { objects, links, metrics } = deps;
+  const { objects, links, metrics, retention } = deps;
+  // The tenant's own period (PATCH /settings) over the operator's.
+  const retentionFor = async (req: Request) => {
+    const { tenantId } = principalOf(req);
+    const own = await scopes(tenantId).settings.get(tenantId);
+    return own.retentionDays === null
+      ? retention
+      : withTenantDays(retention, { [tenantId]: own.retentionDays });
+  };
   const router = Router();
   // The caller's tenant scope: its queries run under row-level security.
   const jobsOf = (req: Request) => scopes(principalOf(req).tenantId).jobs;
@@ -89,13 +112,31 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
 
   router.get('/jobs/:id/bundle', async (req, res) => {
     const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
-    const bundle = bundleOf(job);
+    const bundle = bundleOf(job, await retentionFor(req));
     if (req.method === 'GET') {
       const first = await isFirstDownload(req, job);
       // A download is recorded once per request, ranges included: an
       // auditor sees every fetch of the tenant's bundle.
       await recordOf(req, 'bundle.downloaded', job.id);
       countDownload(req, res, job, first);
+      await recordDownload(req, bundle.sha512);
+      if (deps.downloads === 'redirect') {
+        await storedBundleOf(objects, bundle.objectKey, bundle.size);
+        const link = await objects.signedUrl(
+          bundle.objectKey,
+          links.ttlSeconds,
+        );
+        if (link) {
+          // RFC 9110 §15.4.8: the client asks the store again, Range
+          // included; the link's real expiry is told beside it.
+          res.set({
+            'Cache-Control': 'private, no-store',
+            'X-Download-Expires': link.expiresAt.toISOString(),
+          });
+          res.redirect(307, link.url);
+          return;
+        }
+      }
     }
     await sendObject(req, res, objects, bundle.objectKey, {
       fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
@@ -136,7 +177,10 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
 
   router.get('/jobs/:id/bundle.sig', async (req, res) => {
     const job = await jobsOf(req).get(principalOf(req).tenantId, jobIdOf(req));
-    const { signature, objectKey, size } = bundleOf(job);
+    const { signature, objectKey, size } = bundleOf(
+      job,
+      await retentionFor(req),
+    );
     // The signature is only worth having while its bundle is.
     await storedBundleOf(objects, objectKey, size);
     if (!signature) {
@@ -153,6 +197,27 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
     });
     res.type('text/plain').send(signature);
   });
+
+  /**
+   * Records the download in the provenance graph (countDownload counts
+   * it). The graph is not worth refusing a download over: a failure is
+   * counted.
+   */
+  async function recordDownload(req: Request, sha512: string) {
+    const principal: Principal = principalOf(req);
+    try {
+      await scopes(principal.tenantId).provenance.recordDownload({
+        tenantId: principal.tenantId,
+        id: randomUUID(),
+        bundleSha512: sha512,
+        actor: principal.subject,
+        via: principal.via,
+        at: new Date(),
+      });
+    } catch {
+      deps.metrics.provenanceWriteFailures.inc({ record: 'download' });
+    }
+  }
 
   return router;
 }
@@ -218,7 +283,27 @@ function invalid(message: string): PackagerError {
   return new PackagerError('DP_REQUEST_INVALID', message);
 }
 
-function bundleOf(job: StoredJob): JobBundle {
+/**
+ * The job's bundle, while it is kept. An expired one answers 410, and so
+ * does one past its retention period that the sweep has not reached yet:
+ * the answer must not depend on when the cleanup last ran.
+ */
+function bundleOf(
+  job: StoredJob,
+  retention: RetentionPolicy,
+  now = new Date(),
+): JobBundle {
+  const expiry = expiryOf(job, retention);
+  if (job.status === 'expired' || (expiry && expiry <= now)) {
+    const days = retentionDaysOf(retention, job.tenantId);
+    const when = (job.expiredAt ?? expiry ?? now).toISOString();
+    throw new PackagerError(
+      'DP_BUNDLE_EXPIRED',
+      `the bundle of job ${job.id} expired at ${when}, at the end of the ` +
+        `tenant's ${days}-day retention period, and is no longer kept; ` +
+        'export the same window again for a new bundle',
+    );
+  }
   if (!job.bundle) {
     throw new PackagerError(
       'DP_BUNDLE_NOT_READY',

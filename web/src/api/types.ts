@@ -17,6 +17,7 @@ export const JOB_STATUSES = [
   'partial',
   'failed',
   'cancelled',
+  'expired',
 ] as const;
 
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -7,6 +7,7 @@ const LABELS: Record<JobStatus, string> = {
   partial: 'Partial',
   failed: 'Failed',
   cancelled: 'Cancelled',
+  expired: 'Expired',
 };
 
 /** A job's status in words (colour only repeats what the word says). */
