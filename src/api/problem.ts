@@ -6,6 +6,7 @@ import {
   type ErrorCode,
 } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
+import { requestLoggerOf } from './requestlog.js';
 
 /** The stable `type` URI of a problem (RFC 9457 §3.1.1). */
 export function problemTypeOf(code: ErrorCode): string {
@@ -56,7 +57,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const known = toPackagerError(error);
     if (known.code === 'DP_INTERNAL') {
-      logger.error({ event: 'request.failed', err: error }, 'unhandled error');
+      requestLoggerOf(req, logger).error(
+        { event: 'request.failed', err: error },
+        'unhandled error',
+      );
     }
     if (res.headersSent) {
       res.destroy();

@@ -25,7 +25,20 @@ import {
 } from '../redaction/index.js';
 import type { JobKeys } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
-import type { Logger, Metrics } from '../telemetry/index.js';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Context,
+} from '@opentelemetry/api';
+import {
+  StageTrace,
+  contextOf,
+  startSpan,
+  type Logger,
+  type Metrics,
+} from '../telemetry/index.js';
 import { backoffDelay } from './backoff.js';
 import { Failpoints } from './failpoints.js';
 import { classifyFailure } from './failures.js';
@@ -46,6 +59,15 @@ export interface WorkerDeps {
   faults?: Failpoints;
   /** Each tenant's redaction policy; the default policy when absent. */
   policies?: RedactionPolicies;
+  /** Told when a job ends (webhooks); nothing is told when absent. */
+  notify?: (ended: JobEnded) => Promise<void>;
+}
+
+/** What the `notify` stage hands on when a job ends. */
+export interface JobEnded {
+  jobId: string;
+  tenantId: string;
+  status: 'completed' | 'partial' | 'failed';
 }
 
 export type WorkerSettings = JobSettings & { concurrency: number };
@@ -199,7 +221,7 @@ export class ExportWorker {
       this.leaseMs,
     );
     if (!job) return; // finished, cancelled, running elsewhere, or unknown
-    const done = this.attempt(job);
+    const done = this.traced(job);
     this.settled.add(done);
     try {
       await done;
@@ -208,7 +230,35 @@ export class ExportWorker {
     }
   }
 
-  private async attempt(job: StoredJob): Promise<void> {
+  /**
+   * Runs an attempt inside its job span, whose parent is the request that
+   * created the job (its trace context is stored on the row), so that one
+   * trace shows the export from request to published bundle.
+   */
+  private async traced(job: StoredJob): Promise<void> {
+    const parent = contextOf(job.traceContext);
+    const span = startSpan(
+      'export.job',
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'dp.job_id': job.id,
+          'dp.tenant_id': job.tenantId,
+          'dp.attempt': job.attempts,
+          'dp.artifact_kinds': job.artifacts,
+        },
+      },
+      parent,
+    );
+    const active = trace.setSpan(parent, span);
+    try {
+      await context.with(active, () => this.attempt(job, active));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async attempt(job: StoredJob, active: Context): Promise<void> {
     const lease: Lease = {
       jobId: job.id,
       tenantId: job.tenantId,
@@ -219,6 +269,15 @@ export class ExportWorker {
       jobId: job.id,
       tenantId: job.tenantId,
       attempt: job.attempts,
+    });
+    // Each stage is a span, and a debug line from a logger carrying it.
+    const stages = new StageTrace(active, (stage, attributes) => {
+      log
+        .child({ stage })
+        .debug(
+          { event: 'job.stage', kind: attributes['dp.artifact_kind'] },
+          `stage ${stage}`,
+        );
     });
     const controller = new AbortController();
     this.attempts.set(job.id, controller);
@@ -236,13 +295,29 @@ export class ExportWorker {
         lease,
         staging,
         controller,
+        { stages, log },
         (p) => (last = p),
       );
-      await this.inspect(job, staging, outcome, log);
-      await this.publish(job, lease, staging, outcome, controller.signal, log);
+      await stages.run('dlp_scan', {}, () =>
+        this.inspect(job, staging, outcome, log),
+      );
+      const status = await stages.run('publish', {}, () =>
+        this.publish(job, lease, staging, outcome, controller.signal, log),
+      );
+      if (status) await this.notify(job, status, stages);
     } catch (error) {
+      stages.end(error);
+      trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR });
       await this.cleanStaging(job, staging, controller.signal);
-      await this.settleFailure(job, lease, error, controller.signal, last, log);
+      const failed = await this.settleFailure(
+        job,
+        lease,
+        error,
+        controller.signal,
+        last,
+        log,
+      );
+      if (failed) await this.notify(job, 'failed', stages);
     } finally {
       clearTimeout(timeout);
       stopHeartbeat();
@@ -300,6 +375,7 @@ export class ExportWorker {
     lease: Lease,
     staging: string,
     controller: AbortController,
+    observe: { stages: StageTrace; log: Logger },
     track: (p: JobProgress) => void,
   ): Promise<ExportOutcome> {
     const { deps } = this;
@@ -360,6 +436,7 @@ export class ExportWorker {
         {
           signal,
           faults: this.faults,
+          trace: observe.stages,
           sourceRetry: {
             retries: this.settings.sourceRetries,
             baseMs: this.settings.sourceRetryBaseMs,
@@ -373,10 +450,9 @@ export class ExportWorker {
           },
           onSourceRetry: (kind, failure, delayMs) => {
             deps.metrics.sourceRetriesTotal.inc({ kind });
-            deps.logger.warn(
+            observe.log.warn(
               {
                 event: 'job.source-retry',
-                jobId: job.id,
                 kind,
                 code: failure.error.code,
                 delayMs,
@@ -396,6 +472,7 @@ export class ExportWorker {
       };
       track(storing);
       save(storing);
+      observe.stages.enter('store', { 'dp.bundle.bytes': outcome.result.size });
       await stored;
       signal.throwIfAborted();
       return outcome;
@@ -459,7 +536,7 @@ export class ExportWorker {
     outcome: ExportOutcome,
     signal: AbortSignal,
     log: Logger,
-  ): Promise<void> {
+  ): Promise<'completed' | 'partial' | null> {
     const { deps } = this;
     await this.faults.reach('publish.before', signal);
     const { result } = outcome;
@@ -505,7 +582,7 @@ export class ExportWorker {
       await deps.objects.delete(staging).catch(() => undefined);
       deps.metrics.attemptsTotal.inc({ outcome: 'lost' });
       log.warn({ event: 'job.fenced' }, 'lease lost before publishing');
-      return;
+      return null;
     }
     await deps.objects
       .deletePrefix(stagingPrefixOf(job.tenantId, job.id))
@@ -518,6 +595,29 @@ export class ExportWorker {
       },
       status === 'partial' ? 'export partial' : 'export completed',
     );
+    return status;
+  }
+
+  /**
+   * Tells whoever listens that the job ended (webhooks). Runs as the
+   * `notify` stage; a failure to notify never changes the job's outcome.
+   */
+  private async notify(
+    job: StoredJob,
+    status: 'completed' | 'partial' | 'failed',
+    stages: StageTrace,
+  ): Promise<void> {
+    const { notify } = this.deps;
+    await stages
+      .run('notify', { 'dp.notify.listeners': notify ? 1 : 0 }, async () => {
+        await notify?.({ jobId: job.id, tenantId: job.tenantId, status });
+      })
+      .catch((error: unknown) => {
+        this.deps.logger.warn(
+          { event: 'worker.error', jobId: job.id, err: error },
+          'cannot notify that the export ended',
+        );
+      });
   }
 
   /**
@@ -548,7 +648,7 @@ export class ExportWorker {
     signal: AbortSignal,
     last: JobProgress,
     log: Logger,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { deps } = this;
     const stop = signal.aborted ? (signal.reason as unknown) : undefined;
     if (stop instanceof AttemptStopped && stop.reason !== 'timeout') {
@@ -572,7 +672,7 @@ export class ExportWorker {
         deps.metrics.attemptsTotal.inc({ outcome: 'lost' });
         log.warn({ event: 'job.fenced' }, 'lease lost; attempt stopped');
       }
-      return;
+      return false;
     }
     const failure =
       stop instanceof AttemptStopped
@@ -606,7 +706,7 @@ export class ExportWorker {
           `${failure.error.message}; retrying in ${delayMs} ms`,
         );
       }
-      return;
+      return false;
     }
     const ended = await jobQueries
       .finish(deps.db, lease, {
@@ -626,9 +726,10 @@ export class ExportWorker {
         );
         return false;
       });
-    if (!ended) return;
+    if (!ended) return false;
     this.recordFinal(job, 'failed');
     log.error({ event: 'job.failed', err: error }, failure.error.message);
+    return true;
   }
 
   /** Back to pending, with a message to run it again, in one transaction. */
@@ -741,6 +842,11 @@ export class ExportWorker {
   ): void {
     const { metrics } = this.deps;
     const seconds = (Date.now() - job.createdAt.getTime()) / 1000;
+    // The attempt's span, when this runs inside one (not in the reaper).
+    trace.getActiveSpan()?.setAttributes({
+      'dp.job_status': status,
+      ...(outcome && { 'dp.bundle.bytes': outcome.result.size }),
+    });
     metrics.exportsTotal.inc({ status });
     metrics.attemptsTotal.inc({ outcome: status });
     metrics.exportDuration.observe({ status }, seconds);

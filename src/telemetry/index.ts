@@ -1,3 +1,26 @@
-export { createLogger, silentLogger } from './logger.js';
+export {
+  LOG_EVENTS,
+  REDACT_PATHS,
+  createLogger,
+  isLogEvent,
+  silentLogger,
+} from './logger.js';
 export type { Logger, LogEvent, LoggerOptions } from './logger.js';
 export { Metrics } from './metrics.js';
+export {
+  StageTrace,
+  TRACER_NAME,
+  activeTraceCarrier,
+  activeTraceFields,
+  contextOf,
+  endSpan,
+  startSpan,
+  startTracing,
+  tracingFromConfig,
+} from './tracing.js';
+export type {
+  TraceCarrier,
+  TraceStage,
+  Tracing,
+  TracingOptions,
+} from './tracing.js';
