@@ -17,6 +17,7 @@ export interface Access {
  */
 export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'GET /healthz': { requires: 'public' },
+  'GET /readyz': { requires: 'public' },
   'GET /metrics': { requires: 'public' },
   'GET /openapi.json': { requires: 'public' },
   'GET /signing-keys': { requires: 'public' },

@@ -13,6 +13,11 @@ import { requireFeature } from './features.js';
 import { openApiDocument } from './openapi.js';
 import { methodNotAllowed } from './methods.js';
 import { errorHandler, notFound } from './problem.js';
+import {
+  healthRoutes,
+  type ReadinessName,
+  type ReadinessProbe,
+} from './health.js';
 import { requestLog } from './requestlog.js';
 import type { TenantScopes } from './scope.js';
 import { estimateRoutes } from './routes/estimate.js';
@@ -37,6 +42,8 @@ export interface ApiDeps {
   flags: FeatureFlags;
   /** The built web UI (dist/web), served under /ui/. */
   webRoot: string;
+  /** What GET /readyz checks: the database, object store and queue. */
+  readiness: Record<ReadinessName, ReadinessProbe>;
 }
 
 /**
@@ -63,9 +70,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(rateLimits(deps.config.security));
   app.use(express.json({ limit: '64kb' }));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRoutes(deps.readiness, deps.metrics));
   app.get('/metrics', async (_req, res) => {
     res
       .type(deps.metrics.registry.contentType)

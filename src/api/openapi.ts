@@ -59,6 +59,11 @@ const schemas = {
       detail: { type: 'string' },
       code: { type: 'string', pattern: '^DP_[A-Z_]+$' },
       instance: { type: 'string' },
+      checks: {
+        type: 'array',
+        description: 'DP_NOT_READY: every readiness check and its result',
+        items: { $ref: '#/components/schemas/ReadinessCheck' },
+      },
       errors: {
         type: 'array',
         items: {
@@ -415,6 +420,30 @@ const schemas = {
     required: ['status'],
     properties: { status: { type: 'string', enum: ['ok'] } },
   },
+  ReadinessCheck: {
+    type: 'object',
+    required: ['name', 'status', 'durationMs'],
+    properties: {
+      name: { type: 'string', enum: ['database', 'storage', 'queue'] },
+      status: { type: 'string', enum: ['ok', 'failed'] },
+      durationMs: { type: 'number', minimum: 0 },
+      reason: {
+        type: 'string',
+        description: 'Why it failed: an error code or class, or a timeout',
+      },
+    },
+  },
+  Readiness: {
+    type: 'object',
+    required: ['status', 'checks'],
+    properties: {
+      status: { type: 'string', enum: ['ready'] },
+      checks: {
+        type: 'array',
+        items: { $ref: '#/components/schemas/ReadinessCheck' },
+      },
+    },
+  },
 };
 
 // Every operation can meet these: an unreadable request (a malformed path
@@ -708,6 +737,21 @@ export const openApiDocument = withRequiredRoles({
         responses: {
           ...commonErrors,
           '200': { description: 'Alive', content: json('Health') },
+        },
+      },
+    },
+    '/readyz': {
+      get: {
+        summary:
+          'Readiness: the database, object store and queue all answer ' +
+          '(for load balancers; /healthz is liveness)',
+        security: [],
+        responses: {
+          ...commonErrors,
+          '200': { description: 'Ready', content: json('Readiness') },
+          '503': respond(
+            'Not ready: a dependency failed its check (DP_NOT_READY, with checks)',
+          ),
         },
       },
     },

@@ -37,6 +37,7 @@ export function sendProblem(
       code: error.code,
       instance,
       ...(error.details ? { errors: error.details.errors } : {}),
+      ...(error.details?.checks ? { checks: error.details.checks } : {}),
     });
 }
 

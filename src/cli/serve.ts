@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type PgBoss from 'pg-boss';
-import { createApp, type TenantScopes } from '../api/index.js';
+import {
+  checkReadiness,
+  createApp,
+  type ReadinessName,
+  type ReadinessProbe,
+  type TenantScopes,
+} from '../api/index.js';
 import {
   LinkSigner,
   OidcVerifier,
@@ -16,6 +22,7 @@ import { DEMO_TENANTS, seedDemoTenants } from '../evidence/index.js';
 import { AuditTrail } from '../audit/index.js';
 import { grantQueueToAppRole, tenantScopedDatabase } from '../db/index.js';
 import {
+  EXPORT_QUEUE,
   ExportWorker,
   JobService,
   queueSchemaOf,
@@ -106,6 +113,7 @@ export async function startServer(
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
       flags,
       webRoot: options.webRoot ?? WEB_ROOT,
+      readiness: readinessProbes(runtime, boss),
     });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
@@ -181,7 +189,12 @@ export async function startWorkerProcess(
     const metrics =
       config.metricsPort === undefined
         ? null
-        : await serveMetrics(runtime, config.host, config.metricsPort);
+        : await serveMetrics(
+            runtime,
+            readinessProbes(runtime, boss),
+            config.host,
+            config.metricsPort,
+          );
     return {
       worker,
       metricsUrl: metrics?.url ?? null,
@@ -215,12 +228,13 @@ function toListenError(
 }
 
 /**
- * A worker's own /metrics (and /healthz) for Prometheus to scrape: its
+ * A worker's own /metrics (and /healthz, /readyz) for Prometheus to scrape: its
  * attempts, retries, durations and reaped jobs are counted where they
  * happen, not in the API process.
  */
 async function serveMetrics(
   runtime: Runtime,
+  readiness: Record<ReadinessName, ReadinessProbe>,
   host: string,
   port: number,
 ): Promise<{ url: string; close(): Promise<void> }> {
@@ -241,6 +255,15 @@ async function serveMetrics(
       res
         .writeHead(200, { 'Content-Type': 'application/json' })
         .end('{"status":"ok"}');
+    } else if (path === '/readyz') {
+      void checkReadiness(readiness).then((checks) => {
+        const ready = checks.every((c) => c.status === 'ok');
+        res
+          .writeHead(ready ? 200 : 503, { 'Content-Type': 'application/json' })
+          .end(
+            JSON.stringify({ status: ready ? 'ready' : 'not-ready', checks }),
+          );
+      });
     } else {
       res.writeHead(404).end();
     }
@@ -259,6 +282,21 @@ async function serveMetrics(
   return {
     url: `http://${host}:${bound}/metrics`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * What /readyz checks: a round trip to the database, a look-up in the
+ * object store (of a key that need not exist), and the queue's table.
+ */
+export function readinessProbes(
+  runtime: Pick<Runtime, 'db' | 'objects'>,
+  boss: PgBoss,
+): Record<ReadinessName, ReadinessProbe> {
+  return {
+    database: () => runtime.db.query('SELECT 1'),
+    storage: () => runtime.objects.head('readyz/probe'),
+    queue: () => boss.getQueueSize(EXPORT_QUEUE),
   };
 }
 

@@ -132,6 +132,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly readinessFailures = new Counter({
+    name: 'dp_readiness_check_failures_total',
+    help: 'Readiness checks (GET /readyz) that failed, by dependency',
+    labelNames: ['check'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: 'dp_' });
