@@ -34,6 +34,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'POST /jobs/{id}/retry': { requires: 'exporter' },
   'GET /jobs/{id}/bundle': { requires: 'exporter', link: 'bundle' },
   'GET /jobs/{id}/bundle.sig': { requires: 'exporter', link: 'bundle.sig' },
+  'GET /analytics/adoption': { requires: 'operator' },
 });
 
 interface Matcher {
@@ -58,6 +59,7 @@ const MATCHERS: Matcher[] = Object.entries(ROUTE_ACCESS).map(
 export function accessControl(
   authenticate: (req: Request) => Promise<Principal>,
   links: LinkSigner,
+  isOperator: (req: Request) => boolean = () => false,
 ): RequestHandler {
   return async (req, _res, next) => {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
@@ -65,6 +67,12 @@ export function accessControl(
       (m) => m.method === method && m.regex.test(req.path),
     );
     if (!route || route.access.requires === 'public') {
+      next();
+      return;
+    }
+    // A platform operator's token opens the operator's routes only; a
+    // tenant's valid token there is refused with 403, any other with 401.
+    if (route.access.requires === 'operator' && isOperator(req)) {
       next();
       return;
     }

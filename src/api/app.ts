@@ -2,11 +2,12 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { LinkSigner, OidcVerifier, TokenStore } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import type { Queryable } from '../db/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { ObjectStore } from '../storage/index.js';
-import type { Logger, Metrics } from '../telemetry/index.js';
+import type { Analytics, Logger, Metrics } from '../telemetry/index.js';
 import { accessControl } from './access.js';
-import { bearerAuthenticator } from './auth.js';
+import { bearerAuthenticator, operatorMatcher } from './auth.js';
 import { rateLimits } from './limits.js';
 import type { FeatureFlags } from '../flags/index.js';
 import { requireFeature } from './features.js';
@@ -25,10 +26,12 @@ import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 import { meRoutes } from './routes/me.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
-  config: Pick<Config, 'apiTokens' | 'security'>;
+  config: Pick<Config, 'apiTokens' | 'security'> &
+    Partial<Pick<Config, 'operatorTokens'>>;
   store: EvidenceStore;
   /** The caller's tenant scope: job service and audit trail under RLS. */
   scopes: TenantScopes;
@@ -39,6 +42,9 @@ export interface ApiDeps {
   oidc?: OidcVerifier;
   logger: Logger;
   metrics: Metrics;
+  analytics?: Analytics;
+  /** The owner's connection, for platform-wide reports (operators only). */
+  db: Queryable;
   flags: FeatureFlags;
   /** The built web UI (dist/web), served under /ui/. */
   webRoot: string;
@@ -66,7 +72,13 @@ export function createApp(deps: ApiDeps): Express {
     oidc: deps.oidc,
     tenantExists: async (id) => (await deps.store.getTenant(id)) !== null,
   });
-  app.use(accessControl(authenticate, deps.links));
+  app.use(
+    accessControl(
+      authenticate,
+      deps.links,
+      operatorMatcher(deps.config.operatorTokens ?? []),
+    ),
+  );
   app.use(rateLimits(deps.config.security));
   app.use(express.json({ limit: '64kb' }));
 
@@ -83,9 +95,10 @@ export function createApp(deps: ApiDeps): Express {
   app.use(uiRoutes(deps.webRoot));
   app.use(meRoutes(deps.store, deps.flags));
   app.use('/disclosures', requireFeature(deps.flags, 'disclosurePackager.api'));
-  app.use(exportRoutes(deps.store, deps.scopes, deps.links));
+  app.use(exportRoutes(deps.store, deps.scopes, deps.links, deps.analytics));
   app.use(estimateRoutes(deps.store));
   app.use(jobRoutes(deps.scopes, deps));
+  app.use(analyticsRoutes(deps.db));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -433,6 +433,51 @@ const schemas = {
       },
     },
   },
+  AdoptionFigures: {
+    type: 'object',
+    required: [
+      'requested',
+      'completed',
+      'partial',
+      'failed',
+      'downloads',
+      'jobsDownloaded',
+      'timeToValue',
+    ],
+    properties: {
+      tenantId: { type: 'string' },
+      requested: { type: 'integer', minimum: 0 },
+      completed: { type: 'integer', minimum: 0 },
+      partial: { type: 'integer', minimum: 0 },
+      failed: { type: 'integer', minimum: 0 },
+      downloads: { type: 'integer', minimum: 0 },
+      jobsDownloaded: { type: 'integer', minimum: 0 },
+      timeToValue: {
+        type: 'object',
+        description:
+          'Request to first whole download, for jobs requested in the window',
+        required: ['jobs', 'medianSeconds', 'p95Seconds'],
+        properties: {
+          jobs: { type: 'integer', minimum: 0 },
+          medianSeconds: { type: ['number', 'null'], minimum: 0 },
+          p95Seconds: { type: ['number', 'null'], minimum: 0 },
+        },
+      },
+    },
+  },
+  AdoptionReport: {
+    type: 'object',
+    required: ['from', 'to', 'global', 'tenants'],
+    properties: {
+      from: dateTime,
+      to: dateTime,
+      global: { $ref: '#/components/schemas/AdoptionFigures' },
+      tenants: {
+        type: 'array',
+        items: { $ref: '#/components/schemas/AdoptionFigures' },
+      },
+    },
+  },
   Readiness: {
     type: 'object',
     required: ['status', 'checks'],
@@ -554,6 +599,25 @@ export const openApiDocument = withRequiredRoles({
         ],
         responses: {
           '200': { description: 'The jobs', content: json('JobList') },
+          ...authErrors,
+        },
+      },
+    },
+    '/analytics/adoption': {
+      get: {
+        summary:
+          'Adoption per tenant and overall: exports requested, finished and ' +
+          'downloaded, and time to value (platform operators only)',
+        parameters: [
+          query(
+            'from',
+            'Start of the window (default: 30 days before to)',
+            dateTime,
+          ),
+          query('to', 'End of the window, exclusive (default: now)', dateTime),
+        ],
+        responses: {
+          '200': { description: 'The report', content: json('AdoptionReport') },
           ...authErrors,
         },
       },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditTrail } from '../audit/index.js';
 import { TokenStore } from '../auth/index.js';
@@ -10,7 +11,12 @@ import {
 } from '../redaction/index.js';
 import { Keyring, loadOrCreateEmbeddedSigner } from '../signing/index.js';
 import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
-import { Metrics, type Logger } from '../telemetry/index.js';
+import {
+  Analytics,
+  HttpEventSink,
+  Metrics,
+  type Logger,
+} from '../telemetry/index.js';
 
 /** The parts every entry point shares, opened from one configuration. */
 export interface Runtime {
@@ -26,6 +32,8 @@ export interface Runtime {
   /** The packager's own audit trail, kept with each tenant's events. */
   audit: AuditTrail;
   metrics: Metrics;
+  /** Product analytics: stored, and forwarded to DP_ANALYTICS_SINK_URL. */
+  analytics: Analytics;
   /** Each tenant's redaction policy (DP_REDACTION_POLICY_FILE). */
   policies: RedactionPolicies;
   close(): Promise<void>;
@@ -48,6 +56,8 @@ export async function openRuntime(
     await migrate(db);
     const keys = await openKeyring(db, config, logger);
     const store = new EvidenceStore(db);
+    const metrics = new Metrics();
+    const analytics = analyticsFromConfig(config, db, metrics, logger);
     return {
       config,
       logger,
@@ -57,14 +67,49 @@ export async function openRuntime(
       audit: new AuditTrail(store),
       objects: new LocalObjectStore(path.join(config.dataDir, 'objects')),
       keys,
-      metrics: new Metrics(),
+      metrics,
+      analytics,
       policies: policiesFromFile(config.redactionPolicyFile),
-      close: () => db.close(),
+      close: async () => {
+        await analytics.close();
+        await db.close();
+      },
     };
   } catch (error) {
     await db.close();
     throw error;
   }
+}
+
+/** The product's version, from its package.json. */
+export const PACKAGE_VERSION = (
+  JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string }
+).version;
+
+/** The analytics recorder, with its HTTP sink when a URL is configured. */
+function analyticsFromConfig(
+  config: Config,
+  db: Database,
+  metrics: Metrics,
+  logger: Logger,
+): Analytics {
+  const { telemetry } = config;
+  const sink = telemetry.analyticsSinkUrl
+    ? new HttpEventSink({
+        url: telemetry.analyticsSinkUrl,
+        batchSize: telemetry.analyticsBatchSize,
+        flushMs: telemetry.analyticsFlushMs,
+        bufferSize: telemetry.analyticsBufferSize,
+        retries: telemetry.analyticsRetries,
+        urlPolicy: { allowList: config.security.urlAllowList },
+        userAgent: `disclosure-packager/${PACKAGE_VERSION}`,
+        metrics,
+        logger,
+      })
+    : undefined;
+  return new Analytics({ db, metrics, logger, sink });
 }
 
 /**

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -33,16 +32,11 @@ import { flagsFromConfig } from '../flags/index.js';
 import { LocalObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
+
+export { PACKAGE_VERSION } from './runtime.js';
 import { demoTokensFile, loadOrCreateDemoTokens } from './tokens.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The product's version, from its package.json. */
-export const PACKAGE_VERSION = (
-  JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
-    version: string;
-  }
-).version;
 
 /** Where `npm run build` puts the web UI. */
 export const WEB_ROOT = path.join(PACKAGE_ROOT, 'dist', 'web');
@@ -107,7 +101,11 @@ export async function startServer(
     await grantQueueToAppRole(runtime.db, queueSchemaOf(runtime.db));
     const app = createApp({
       ...runtime,
-      config: { apiTokens: tokens, security: config.security },
+      config: {
+        apiTokens: tokens,
+        security: config.security,
+        operatorTokens: config.operatorTokens,
+      },
       scopes: tenantScopes(runtime, boss, jobs),
       links,
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,

@@ -36,6 +36,7 @@ import {
   StageTrace,
   contextOf,
   startSpan,
+  type Analytics,
   type Logger,
   type Metrics,
 } from '../telemetry/index.js';
@@ -59,6 +60,8 @@ export interface WorkerDeps {
   faults?: Failpoints;
   /** Each tenant's redaction policy; the default policy when absent. */
   policies?: RedactionPolicies;
+  /** Records export.completed, .partial and .failed when present. */
+  analytics?: Analytics;
   /** Told when a job ends (webhooks); nothing is told when absent. */
   notify?: (ended: JobEnded) => Promise<void>;
 }
@@ -846,6 +849,16 @@ export class ExportWorker {
     trace.getActiveSpan()?.setAttributes({
       'dp.job_status': status,
       ...(outcome && { 'dp.bundle.bytes': outcome.result.size }),
+    });
+    void this.deps.analytics?.record({
+      name: `export.${status}`,
+      tenantId: job.tenantId,
+      jobId: job.id,
+      occurredAt: new Date(),
+      bytes: outcome?.result.size ?? null,
+      durationMs: seconds * 1000,
+      items: outcome ? sumCounts(outcome.counts) : null,
+      details: { attempts: job.attempts },
     });
     metrics.exportsTotal.inc({ status });
     metrics.attemptsTotal.inc({ outcome: status });

@@ -115,8 +115,12 @@ function exportBody(tenantId: string, from: Date, to: Date) {
 // gets 200 with its own data, which must not name the owner.
 const ABOUT_THE_CALLER = new Set(['GET /jobs', 'GET /me']);
 
-/** The caller's own listing or profile answers 200; the rest 404. */
+/**
+ * The caller's own listing or profile answers 200; a platform operator's
+ * route refuses every tenant's token with 403; the rest answer 404.
+ */
 function expectedForOther(op: Operation): number[] {
+  if (op.requires === 'operator') return [403];
   return ABOUT_THE_CALLER.has(`${op.method} ${op.template}`) ? [200] : [404];
 }
 

@@ -24,3 +24,13 @@ export type {
   Tracing,
   TracingOptions,
 } from './tracing.js';
+export { Analytics, ANALYTICS_EVENTS, toWireEvent } from './analytics.js';
+export type {
+  AnalyticsEvent,
+  AnalyticsEventName,
+  EventSink,
+} from './analytics.js';
+export { HttpEventSink } from './sink.js';
+export type { SinkOptions } from './sink.js';
+export { adoptionReport } from './adoption.js';
+export type { AdoptionFigures, AdoptionReport } from './adoption.js';

@@ -1,5 +1,6 @@
 import {
   Counter,
+  Gauge,
   Histogram,
   Registry,
   collectDefaultMetrics,
@@ -136,6 +137,34 @@ export class Metrics {
     name: 'dp_readiness_check_failures_total',
     help: 'Readiness checks (GET /readyz) that failed, by dependency',
     labelNames: ['check'] as const,
+    registers: [this.registry],
+  });
+
+  readonly analyticsEvents = new Counter({
+    name: 'dp_analytics_events_total',
+    help: 'Analytics events recorded, by name (export.requested, ...)',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  readonly analyticsSinkPosts = new Counter({
+    name: 'dp_analytics_sink_posts_total',
+    help: 'Batches posted to the analytics sink, by outcome: sent or failed',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly analyticsSinkDropped = new Counter({
+    name: 'dp_analytics_sink_dropped_total',
+    help:
+      'Analytics events never delivered to the sink (buffer full, ' +
+      'retries spent); they stay in the analytics_events table',
+    registers: [this.registry],
+  });
+
+  readonly analyticsSinkBuffered = new Gauge({
+    name: 'dp_analytics_sink_buffered_events',
+    help: 'Analytics events waiting to be sent to the sink',
     registers: [this.registry],
   });
 

@@ -15,6 +15,7 @@ import type {
   ObjectInfo,
   ObjectStore,
 } from '../../storage/index.js';
+import type { Analytics } from '../../telemetry/index.js';
 import { principalOf } from '../auth.js';
 import { toJobView } from '../present.js';
 import type { TenantScopes } from '../scope.js';
@@ -25,6 +26,7 @@ const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export interface JobRouteDeps {
   objects: ObjectStore;
   links: LinkSigner;
+  analytics?: Analytics;
 }
 
 /** Listing, reading, cancelling, retrying and downloading jobs. */
@@ -84,7 +86,10 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
     const bundle = bundleOf(job);
     // A download is recorded once per request, ranges included: an
     // auditor sees every fetch of the tenant's bundle.
-    if (req.method === 'GET') await recordOf(req, 'bundle.downloaded', job.id);
+    if (req.method === 'GET') {
+      await recordOf(req, 'bundle.downloaded', job.id);
+      countDownload(req, res, job, deps.analytics);
+    }
     await sendObject(req, res, objects, bundle.objectKey, {
       fileName: `disclosure-${job.tenantId}-${job.id}.zip`,
       sha512: bundle.sha512,
@@ -113,6 +118,31 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * Records a download for analytics once its last byte went out; one cut
+ * short by the client or the server is not a download.
+ */
+function countDownload(
+  req: Request,
+  res: Response,
+  job: StoredJob,
+  analytics: Analytics | undefined,
+): void {
+  const { via } = principalOf(req);
+  res.once('finish', () => {
+    if (res.statusCode !== 200 && res.statusCode !== 206) return;
+    void analytics?.record({
+      name: 'bundle.downloaded',
+      tenantId: job.tenantId,
+      jobId: job.id,
+      occurredAt: new Date(),
+      bytes: Number(res.get('content-length') ?? 0),
+      durationMs: Date.now() - job.createdAt.getTime(),
+      details: { range: res.statusCode === 206, via },
+    });
+  });
 }
 
 const LIST_PARAMS = new Set(['status', 'from', 'to', 'limit', 'cursor']);
