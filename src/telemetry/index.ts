@@ -6,7 +6,7 @@ export {
   silentLogger,
 } from './logger.js';
 export type { Logger, LogEvent, LoggerOptions } from './logger.js';
-export { Metrics } from './metrics.js';
+export { Metrics, ProbeMetrics } from './metrics.js';
 export {
   StageTrace,
   TRACER_NAME,

@@ -174,3 +174,39 @@ export class Metrics {
     }
   }
 }
+
+/**
+ * What `probe export` writes for node_exporter's textfile collector: one
+ * run's outcome, its phases' durations and when it ran. Its own registry:
+ * the probe runs outside the service, as a cron job.
+ */
+export class ProbeMetrics {
+  readonly registry = new Registry();
+
+  readonly success = new Gauge({
+    name: 'dp_probe_export_success',
+    help: 'Whether the last export probe passed (1) or failed (0)',
+    registers: [this.registry],
+  });
+
+  readonly phaseDuration = new Gauge({
+    name: 'dp_probe_export_phase_duration_seconds',
+    help:
+      'Duration of each phase of the last export probe: ready, submit, ' +
+      'complete, download, verify, and total',
+    labelNames: ['phase'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bundleBytes = new Gauge({
+    name: 'dp_probe_export_bundle_bytes',
+    help: 'Size of the bundle the last export probe downloaded',
+    registers: [this.registry],
+  });
+
+  readonly lastRun = new Gauge({
+    name: 'dp_probe_export_last_run_timestamp_seconds',
+    help: 'When the last export probe finished, in Unix seconds',
+    registers: [this.registry],
+  });
+}

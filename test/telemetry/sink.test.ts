@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   HttpEventSink,
@@ -88,13 +89,31 @@ describe('the analytics sink', () => {
     expect(await counted(metrics, 'dp_analytics_sink_dropped_total')).toBe(0);
   });
 
-  it('never makes the caller wait, even when the sink hangs', () => {
-    // No server listens at this address's port: nothing ever answers.
-    const { sink } = sinkFor('http://127.0.0.1:9/events', { retries: 0 });
+  it('never makes the caller wait, even when the sink hangs', async () => {
+    // Accepts connections and never answers.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) =>
+      silent.listen(0, '127.0.0.1', resolve),
+    );
+    sinks.push({
+      close: async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      },
+    });
+    const { port } = silent.address() as AddressInfo;
+    const { sink, metrics } = sinkFor(`http://127.0.0.1:${port}/events`, {
+      retries: 0,
+      timeoutMs: 60_000,
+    });
     const started = process.hrtime.bigint();
     for (let n = 0; n < 1000; n += 1) sink.offer(anEvent(n));
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     expect(ms).toBeLessThan(200);
+    await eventually(() => sockets.length > 0);
+    // The first batch is on its way, the rest wait in the buffer.
+    expect(await counted(metrics, 'dp_analytics_sink_posts_total')).toBe(0);
   });
 
   it('keeps a bounded buffer, dropping the oldest events', async () => {
