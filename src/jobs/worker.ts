@@ -310,9 +310,8 @@ export class ExportWorker {
       if (status) await this.notify(job, status, stages);
     } catch (error) {
       stages.end(error);
-      trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR });
       await this.cleanStaging(job, staging, controller.signal);
-      const failed = await this.settleFailure(
+      const ended = await this.settleFailure(
         job,
         lease,
         error,
@@ -320,7 +319,12 @@ export class ExportWorker {
         last,
         log,
       );
-      if (failed) await this.notify(job, 'failed', stages);
+      // A stop (cancel, shutdown, lost lease) is not the attempt failing.
+      trace.getActiveSpan()?.setAttribute('dp.attempt_outcome', ended);
+      if (ended === 'failed' || ended === 'retry') {
+        trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      if (ended === 'failed') await this.notify(job, 'failed', stages);
     } finally {
       clearTimeout(timeout);
       stopHeartbeat();
@@ -651,7 +655,7 @@ export class ExportWorker {
     signal: AbortSignal,
     last: JobProgress,
     log: Logger,
-  ): Promise<boolean> {
+  ): Promise<'failed' | 'retry' | 'stopped'> {
     const { deps } = this;
     const stop = signal.aborted ? (signal.reason as unknown) : undefined;
     if (stop instanceof AttemptStopped && stop.reason !== 'timeout') {
@@ -675,7 +679,7 @@ export class ExportWorker {
         deps.metrics.attemptsTotal.inc({ outcome: 'lost' });
         log.warn({ event: 'job.fenced' }, 'lease lost; attempt stopped');
       }
-      return false;
+      return 'stopped';
     }
     const failure =
       stop instanceof AttemptStopped
@@ -709,7 +713,7 @@ export class ExportWorker {
           `${failure.error.message}; retrying in ${delayMs} ms`,
         );
       }
-      return false;
+      return given ? 'retry' : 'stopped';
     }
     const ended = await jobQueries
       .finish(deps.db, lease, {
@@ -729,10 +733,10 @@ export class ExportWorker {
         );
         return false;
       });
-    if (!ended) return false;
+    if (!ended) return 'stopped';
     this.recordFinal(job, 'failed');
     log.error({ event: 'job.failed', err: error }, failure.error.message);
-    return true;
+    return 'failed';
   }
 
   /** Back to pending, with a message to run it again, in one transaction. */

@@ -1,4 +1,4 @@
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
@@ -35,21 +35,29 @@ const ALLOWED_ATTRIBUTES = new Set([
   'dp.bundle.bytes',
   'dp.job_status',
   'dp.notify.listeners',
+  'dp.attempt_outcome',
   'error.type',
 ]);
 
+const exporter = new InMemorySpanExporter();
+let tracing: Tracing;
+
+beforeAll(() => {
+  tracing = startTracing({
+    serviceName: 'disclosure-packager-test',
+    processor: new SimpleSpanProcessor(exporter),
+  });
+});
+afterAll(async () => {
+  await tracing?.shutdown();
+});
+
 describe('the traces of one export', () => {
-  const exporter = new InMemorySpanExporter();
-  let tracing: Tracing;
   let api: TestServer;
   let jobId: string;
   let spans: ReadableSpan[];
 
   beforeAll(async () => {
-    tracing = startTracing({
-      serviceName: 'disclosure-packager-test',
-      processor: new SimpleSpanProcessor(exporter),
-    });
     api = await startTestServer({ now: NOW });
     const created = await api.call('POST', '/disclosures/export', {
       body: { tenantId: 'acme', dateRange: WINDOW, artifacts: KINDS },
@@ -65,7 +73,6 @@ describe('the traces of one export', () => {
 
   afterAll(async () => {
     await api?.close();
-    await tracing?.shutdown();
   });
 
   const named = (name: string) => spans.filter((s) => s.name === name);
@@ -153,6 +160,63 @@ describe('the traces of one export', () => {
     ).then((all) => all.filter((s) => s.spanContext().traceId === traceId));
     expect(read?.name).toBe('GET /jobs/:id');
     expect(read?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+  });
+});
+
+describe('the traces of an export retried once', () => {
+  let api: TestServer;
+  let jobs: ReadableSpan[];
+
+  beforeAll(async () => {
+    api = await startTestServer({
+      now: NOW,
+      jobs: {
+        failpoints: 'publish.before=fail(1)',
+        maxAttempts: 2,
+        retryBaseSeconds: 0.05,
+      },
+    });
+    const created = await api.call('POST', '/disclosures/export', {
+      body: { tenantId: 'acme', dateRange: WINDOW, artifacts: ['sboms'] },
+    });
+    const jobId = created.json.jobId as string;
+    expect((await waitForJob(api, jobId)).json.status).toBe('completed');
+    const ofJob = (all: ReadableSpan[]) =>
+      all.filter(
+        (s) => s.name === 'export.job' && s.attributes['dp.job_id'] === jobId,
+      );
+    jobs = ofJob(await spansUntil(exporter, (all) => ofJob(all).length === 2));
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('shows both attempts under the request, the first failed', () => {
+    const [first, second] = jobs.sort(
+      (a, b) => toNs(a.startTime) - toNs(b.startTime),
+    );
+    expect(first?.parentSpanContext?.spanId).toBe(
+      second?.parentSpanContext?.spanId,
+    );
+    expect(first?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(first?.attributes).toMatchObject({
+      'dp.attempt': 1,
+      'dp.attempt_outcome': 'retry',
+    });
+    expect(second?.status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(second?.attributes).toMatchObject({
+      'dp.attempt': 2,
+      'dp.job_status': 'completed',
+    });
+    const publish = exporter
+      .getFinishedSpans()
+      .find(
+        (s) =>
+          s.name === 'export.publish' &&
+          s.parentSpanContext?.spanId === first?.spanContext().spanId,
+      );
+    expect(publish?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(publish?.attributes['error.type']).toBe('DP_STORAGE_UNAVAILABLE');
   });
 });
 
