@@ -20,7 +20,9 @@ const tokenSchema = z.object({
 
 // A platform operator acts across tenants, so its token names none.
 const operatorTokenSchema = z.object({
-  token: z.string().min(32, 'operator tokens must be at least 32 characters'),
+  token: z
+    .string()
+    .min(32, 'DP_OPERATOR_TOKENS entries must be at least 32 characters'),
   subject: z.string().min(1),
 });
 
