@@ -29,6 +29,7 @@ export interface Access {
  */
 export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'GET /healthz': { requires: 'public' },
+  'GET /readyz': { requires: 'public' },
   'GET /metrics': { requires: 'public' },
   'GET /openapi.json': { requires: 'public' },
   'GET /signing-keys': { requires: 'public' },
@@ -73,6 +74,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'GET /evidence/documents/{id}': { requires: 'viewer' },
   'GET /provenance/artifacts/{sha512}': { requires: 'viewer' },
   'GET /provenance/bundles/{sha512}': { requires: 'viewer' },
+  'GET /analytics/adoption': { requires: 'operator' },
 });
 
 interface Matcher {
@@ -97,6 +99,7 @@ const MATCHERS: Matcher[] = Object.entries(ROUTE_ACCESS).map(
 export function accessControl(
   authenticate: (req: Request) => Promise<Principal>,
   links: LinkSigner,
+  isOperator: (req: Request) => boolean = () => false,
 ): RequestHandler {
   return async (req, _res, next) => {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
@@ -104,6 +107,12 @@ export function accessControl(
       (m) => m.method === method && m.regex.test(req.path),
     );
     if (!route || route.access.requires === 'public') {
+      next();
+      return;
+    }
+    // A platform operator's token opens the operator's routes only; a
+    // tenant's valid token there is refused with 403, any other with 401.
+    if (route.access.requires === 'operator' && isOperator(req)) {
       next();
       return;
     }

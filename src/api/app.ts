@@ -2,18 +2,24 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { LinkSigner, OidcVerifier, TokenStore } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import type { Queryable } from '../db/index.js';
 import type { RetentionPolicy } from '../jobs/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { ObjectStore } from '../storage/index.js';
-import type { Logger, Metrics } from '../telemetry/index.js';
+import type { Analytics, Logger, Metrics } from '../telemetry/index.js';
 import { accessControl, auditOutcomes } from './access.js';
-import { bearerAuthenticator } from './auth.js';
+import { bearerAuthenticator, operatorMatcher } from './auth.js';
 import { rateLimits } from './limits.js';
 import type { FeatureFlags } from '../flags/index.js';
 import { requireFeature } from './features.js';
 import { openApiDocument } from './openapi.js';
 import { methodNotAllowed } from './methods.js';
 import { errorHandler, notFound } from './problem.js';
+import {
+  healthRoutes,
+  type ReadinessName,
+  type ReadinessProbe,
+} from './health.js';
 import { requestLog } from './requestlog.js';
 import type { TenantScopes } from './scope.js';
 import { estimateRoutes } from './routes/estimate.js';
@@ -24,10 +30,12 @@ import { settingsRoutes } from './routes/settings.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 import { meRoutes } from './routes/me.js';
 import { provenanceRoutes } from './routes/provenance.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
-  config: Pick<Config, 'apiTokens' | 'security' | 'ingestMaxBytes'>;
+  config: Pick<Config, 'apiTokens' | 'security' | 'ingestMaxBytes'> &
+    Partial<Pick<Config, 'operatorTokens'>>;
   store: EvidenceStore;
   /** The caller's tenant scope: job service and audit trail under RLS. */
   scopes: TenantScopes;
@@ -38,6 +46,9 @@ export interface ApiDeps {
   oidc?: OidcVerifier;
   logger: Logger;
   metrics: Metrics;
+  analytics?: Analytics;
+  /** The owner's connection, for platform-wide reports (operators only). */
+  db: Queryable;
   flags: FeatureFlags;
   /** The built web UI (dist/web), served under /ui/. */
   webRoot: string;
@@ -45,6 +56,8 @@ export interface ApiDeps {
   retention: RetentionPolicy;
   /** Bundle downloads: a redirect to a presigned URL, or streamed. */
   downloads: 'redirect' | 'proxy';
+  /** What GET /readyz checks: the database, object store and queue. */
+  readiness: Record<ReadinessName, ReadinessProbe>;
 }
 
 /**
@@ -67,7 +80,13 @@ export function createApp(deps: ApiDeps): Express {
     oidc: deps.oidc,
     tenantExists: async (id) => (await deps.store.getTenant(id)) !== null,
   });
-  app.use(accessControl(authenticate, deps.links));
+  app.use(
+    accessControl(
+      authenticate,
+      deps.links,
+      operatorMatcher(deps.config.operatorTokens ?? []),
+    ),
+  );
   app.use(rateLimits(deps.config.security));
   // Evidence bodies stream to disk: they are mounted before the JSON body
   // parser, which would otherwise read an SBOM into memory.
@@ -81,9 +100,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   app.use(express.json({ limit: '64kb' }));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRoutes(deps.readiness, deps.metrics));
   app.get('/metrics', async (_req, res) => {
     res
       .type(deps.metrics.registry.contentType)
@@ -96,11 +113,12 @@ export function createApp(deps: ApiDeps): Express {
   app.use(uiRoutes(deps.webRoot));
   app.use(meRoutes(deps.store, deps.flags));
   app.use('/disclosures', requireFeature(deps.flags, 'disclosurePackager.api'));
-  app.use(exportRoutes(deps.store, deps.scopes, deps.links));
+  app.use(exportRoutes(deps.store, deps.scopes, deps.links, deps.analytics));
   app.use(estimateRoutes(deps.store, deps.scopes));
   app.use(jobRoutes(deps.scopes, deps));
   app.use(settingsRoutes(deps.scopes));
   app.use(provenanceRoutes(deps.scopes));
+  app.use(analyticsRoutes(deps.db));
 
   app.use(notFound);
   app.use(

@@ -101,3 +101,20 @@ function bearerOf(req: Request): string {
 function unauthenticated(message: string): PackagerError {
   return new PackagerError('DP_UNAUTHENTICATED', message);
 }
+
+/**
+ * Whether a request carries a platform operator's token (compared by
+ * SHA-256 digest in constant time, like the configured tenant tokens).
+ */
+export function operatorMatcher(
+  tokens: readonly { token: string }[],
+): (req: Request) => boolean {
+  const digests = tokens.map((t) => digest(t.token));
+  return (req) => {
+    if (digests.length === 0) return false;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    if (!match?.[1]) return false;
+    const presented = digest(match[1]);
+    return digests.some((known) => timingSafeEqual(known, presented));
+  };
+}

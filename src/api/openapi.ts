@@ -81,6 +81,11 @@ const schemas = {
       detail: { type: 'string' },
       code: { type: 'string', pattern: '^DP_[A-Z_]+$' },
       instance: { type: 'string' },
+      checks: {
+        type: 'array',
+        description: 'DP_NOT_READY: every readiness check and its result',
+        items: { $ref: '#/components/schemas/ReadinessCheck' },
+      },
       errors: {
         type: 'array',
         items: {
@@ -704,6 +709,75 @@ const schemas = {
     required: ['status'],
     properties: { status: { type: 'string', enum: ['ok'] } },
   },
+  ReadinessCheck: {
+    type: 'object',
+    required: ['name', 'status', 'durationMs'],
+    properties: {
+      name: { type: 'string', enum: ['database', 'storage', 'queue'] },
+      status: { type: 'string', enum: ['ok', 'failed'] },
+      durationMs: { type: 'number', minimum: 0 },
+      reason: {
+        type: 'string',
+        description: 'Why it failed: an error code or class, or a timeout',
+      },
+    },
+  },
+  AdoptionFigures: {
+    type: 'object',
+    required: [
+      'requested',
+      'completed',
+      'partial',
+      'failed',
+      'downloads',
+      'jobsDownloaded',
+      'timeToValue',
+    ],
+    properties: {
+      tenantId: { type: 'string' },
+      requested: { type: 'integer', minimum: 0 },
+      completed: { type: 'integer', minimum: 0 },
+      partial: { type: 'integer', minimum: 0 },
+      failed: { type: 'integer', minimum: 0 },
+      downloads: { type: 'integer', minimum: 0 },
+      jobsDownloaded: { type: 'integer', minimum: 0 },
+      timeToValue: {
+        type: 'object',
+        description:
+          'Request to first whole download, for jobs requested in the window',
+        required: ['jobs', 'medianSeconds', 'p95Seconds'],
+        properties: {
+          jobs: { type: 'integer', minimum: 0 },
+          medianSeconds: { type: ['number', 'null'], minimum: 0 },
+          p95Seconds: { type: ['number', 'null'], minimum: 0 },
+        },
+      },
+    },
+  },
+  AdoptionReport: {
+    type: 'object',
+    required: ['from', 'to', 'global', 'tenants'],
+    properties: {
+      from: dateTime,
+      to: dateTime,
+      global: { $ref: '#/components/schemas/AdoptionFigures' },
+      tenants: {
+        type: 'array',
+        items: { $ref: '#/components/schemas/AdoptionFigures' },
+      },
+    },
+  },
+  Readiness: {
+    type: 'object',
+    required: ['status', 'checks'],
+    properties: {
+      status: { type: 'string', enum: ['ready'] },
+      checks: {
+        type: 'array',
+        items: { $ref: '#/components/schemas/ReadinessCheck' },
+      },
+    },
+  },
 };
 
 // Every operation can meet these: an unreadable request (a malformed path
@@ -814,6 +888,25 @@ export const openApiDocument = withRequiredRoles({
         ],
         responses: {
           '200': { description: 'The jobs', content: json('JobList') },
+          ...authErrors,
+        },
+      },
+    },
+    '/analytics/adoption': {
+      get: {
+        summary:
+          'Adoption per tenant and overall: exports requested, finished and ' +
+          'downloaded, and time to value (platform operators only)',
+        parameters: [
+          query(
+            'from',
+            'Start of the window (default: 30 days before to)',
+            dateTime,
+          ),
+          query('to', 'End of the window, exclusive (default: now)', dateTime),
+        ],
+        responses: {
+          '200': { description: 'The report', content: json('AdoptionReport') },
           ...authErrors,
         },
       },
@@ -1160,6 +1253,21 @@ export const openApiDocument = withRequiredRoles({
         responses: {
           ...commonErrors,
           '200': { description: 'Alive', content: json('Health') },
+        },
+      },
+    },
+    '/readyz': {
+      get: {
+        summary:
+          'Readiness: the database, object store and queue all answer ' +
+          '(for load balancers; /healthz is liveness)',
+        security: [],
+        responses: {
+          ...commonErrors,
+          '200': { description: 'Ready', content: json('Readiness') },
+          '503': respond(
+            'Not ready: a dependency failed its check (DP_NOT_READY, with checks)',
+          ),
         },
       },
     },

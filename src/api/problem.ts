@@ -11,6 +11,7 @@ import {
   type ErrorCode,
 } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
+import { requestLoggerOf } from './requestlog.js';
 
 /** The stable `type` URI of a problem (RFC 9457 §3.1.1). */
 export function problemTypeOf(code: ErrorCode): string {
@@ -41,6 +42,7 @@ export function sendProblem(
       code: error.code,
       instance,
       ...(error.details ? { errors: error.details.errors } : {}),
+      ...(error.details?.checks ? { checks: error.details.checks } : {}),
     });
 }
 
@@ -64,7 +66,10 @@ export function errorHandler(
   return async (error: unknown, req, res, _next) => {
     const known = toPackagerError(error);
     if (known.code === 'DP_INTERNAL') {
-      logger.error({ event: 'request.failed', err: error }, 'unhandled error');
+      requestLoggerOf(req, logger).error(
+        { event: 'request.failed', err: error },
+        'unhandled error',
+      );
     }
     // The answer waits for the audit trail, as a success's does; a trail
     // that cannot be written must not change the answer.

@@ -11,8 +11,12 @@ export const TENANT_ROLES = Object.freeze([
 
 export type Role = (typeof TENANT_ROLES)[number];
 
-/** The role an API route asks for; `public` routes ask for none. */
-export type Requirement = 'public' | Role;
+/**
+ * The role an API route asks for; `public` routes ask for none. `operator`
+ * is the platform operator, across tenants: no tenant token carries it,
+ * only an operator token (DP_OPERATOR_TOKENS) does.
+ */
+export type Requirement = 'public' | 'operator' | Role;
 
 export function isRole(value: unknown): value is Role {
   return TENANT_ROLES.includes(value as Role);
@@ -24,6 +28,7 @@ export function satisfies(
   required: Requirement,
 ): boolean {
   if (required === 'public') return true;
+  if (required === 'operator') return false;
   // Whoever holds any role of a tenant may see what a viewer sees.
   if (required === 'viewer') return roles.length > 0;
   return roles.includes(required);

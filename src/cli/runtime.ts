@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditTrail } from '../audit/index.js';
 import { TokenStore } from '../auth/index.js';
@@ -17,7 +18,12 @@ import {
 import { Keyring, loadOrCreateEmbeddedSigner } from '../signing/index.js';
 import { Connectors, connectorsFromFile } from '../sources/index.js';
 import { objectStoreFromConfig, type ObjectStore } from '../storage/index.js';
-import { Metrics, type Logger } from '../telemetry/index.js';
+import {
+  Analytics,
+  HttpEventSink,
+  Metrics,
+  type Logger,
+} from '../telemetry/index.js';
 
 /** The parts every entry point shares, opened from one configuration. */
 export interface Runtime {
@@ -33,6 +39,8 @@ export interface Runtime {
   /** The packager's own audit trail, kept with each tenant's events. */
   audit: AuditTrail;
   metrics: Metrics;
+  /** Product analytics: stored, and forwarded to DP_ANALYTICS_SINK_URL. */
+  analytics: Analytics;
   /** Each tenant's redaction policy (DP_REDACTION_POLICY_FILE). */
   policies: RedactionPolicies;
   /** Customers' evidence services (DP_CONNECTORS_FILE). */
@@ -67,6 +75,7 @@ export async function openRuntime(
     const objects = await objectStoreFromConfig(config, (message, cause) =>
       logger.warn({ event: 'storage.warning', err: cause }, message),
     );
+    const analytics = analyticsFromConfig(config, db, metrics, logger);
     return {
       config,
       logger,
@@ -77,6 +86,7 @@ export async function openRuntime(
       objects,
       keys,
       metrics,
+      analytics,
       policies: policiesFromFile(config.redactionPolicyFile),
       connectors: new Connectors(connectorsFromFile(config.connectorsFile), {
         allowList: config.security.urlAllowList,
@@ -85,6 +95,7 @@ export async function openRuntime(
       provenanceStores,
       retention: retentionFromConfig(config.storage),
       close: async () => {
+        await analytics.close();
         await provenanceStores.close().catch(() => undefined);
         await db.close();
       },
@@ -93,6 +104,37 @@ export async function openRuntime(
     await db.close();
     throw error;
   }
+}
+
+/** The product's version, from its package.json. */
+export const PACKAGE_VERSION = (
+  JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string }
+).version;
+
+/** The analytics recorder, with its HTTP sink when a URL is configured. */
+function analyticsFromConfig(
+  config: Config,
+  db: Database,
+  metrics: Metrics,
+  logger: Logger,
+): Analytics {
+  const { telemetry } = config;
+  const sink = telemetry.analyticsSinkUrl
+    ? new HttpEventSink({
+        url: telemetry.analyticsSinkUrl,
+        batchSize: telemetry.analyticsBatchSize,
+        flushMs: telemetry.analyticsFlushMs,
+        bufferSize: telemetry.analyticsBufferSize,
+        retries: telemetry.analyticsRetries,
+        urlPolicy: { allowList: config.security.urlAllowList },
+        userAgent: `disclosure-packager/${PACKAGE_VERSION}`,
+        metrics,
+        logger,
+      })
+    : undefined;
+  return new Analytics({ db, metrics, logger, sink });
 }
 
 /**

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type PgBoss from 'pg-boss';
-import { createApp, type TenantScopes } from '../api/index.js';
+import {
+  checkReadiness,
+  createApp,
+  type ReadinessName,
+  type ReadinessProbe,
+  type TenantScopes,
+} from '../api/index.js';
 import {
   LinkSigner,
   OidcVerifier,
@@ -20,6 +26,7 @@ import {
   type Database,
 } from '../db/index.js';
 import {
+  EXPORT_QUEUE,
   ExportWorker,
   JobService,
   RetentionSweeper,
@@ -32,6 +39,8 @@ import { SettingsStore } from '../settings/index.js';
 import { LocalObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
+
+export { PACKAGE_VERSION } from './runtime.js';
 import { demoTokensFile, loadOrCreateDemoTokens } from './tokens.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -116,7 +125,7 @@ export async function startServer(
       : undefined;
     if (!appLogin && runtime.db.kind === 'postgres') {
       logger.warn(
-        { event: 'security.shared_login' },
+        { event: 'security.shared-login' },
         'tenant-scoped requests use the owner login under SET ROLE dp_app; ' +
           'set DATABASE_APP_URL to a login of their own (docs/security.md)',
       );
@@ -127,6 +136,7 @@ export async function startServer(
         apiTokens: tokens,
         security: config.security,
         ingestMaxBytes: config.ingestMaxBytes,
+        operatorTokens: config.operatorTokens,
       },
       scopes: tenantScopes(appLogin ?? runtime.db, runtime, boss, jobs),
       links,
@@ -135,6 +145,7 @@ export async function startServer(
       webRoot: options.webRoot ?? WEB_ROOT,
       downloads:
         config.storage.kind === 's3' ? config.storage.s3.downloads : 'proxy',
+      readiness: readinessProbes(runtime, boss),
     });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
@@ -217,7 +228,12 @@ export async function startWorkerProcess(
     const metrics =
       config.metricsPort === undefined
         ? null
-        : await serveMetrics(runtime, config.host, config.metricsPort);
+        : await serveMetrics(
+            runtime,
+            readinessProbes(runtime, boss),
+            config.host,
+            config.metricsPort,
+          );
     return {
       worker,
       metricsUrl: metrics?.url ?? null,
@@ -263,12 +279,13 @@ function toListenError(
 }
 
 /**
- * A worker's own /metrics (and /healthz) for Prometheus to scrape: its
+ * A worker's own /metrics (and /healthz, /readyz) for Prometheus to scrape: its
  * attempts, retries, durations and reaped jobs are counted where they
  * happen, not in the API process.
  */
 async function serveMetrics(
   runtime: Runtime,
+  readiness: Record<ReadinessName, ReadinessProbe>,
   host: string,
   port: number,
 ): Promise<{ url: string; close(): Promise<void> }> {
@@ -290,6 +307,15 @@ async function serveMetrics(
       res
         .writeHead(200, { 'Content-Type': 'application/json' })
         .end('{"status":"ok"}');
+    } else if (path === '/readyz') {
+      void checkReadiness(readiness).then((checks) => {
+        const ready = checks.every((c) => c.status === 'ok');
+        res
+          .writeHead(ready ? 200 : 503, { 'Content-Type': 'application/json' })
+          .end(
+            JSON.stringify({ status: ready ? 'ready' : 'not-ready', checks }),
+          );
+      });
     } else {
       res.writeHead(404).end();
     }
@@ -308,6 +334,21 @@ async function serveMetrics(
   return {
     url: `http://${host}:${bound}/metrics`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * What /readyz checks: a round trip to the database, a look-up in the
+ * object store (of a key that need not exist), and the queue's table.
+ */
+export function readinessProbes(
+  runtime: Pick<Runtime, 'db' | 'objects'>,
+  boss: PgBoss,
+): Record<ReadinessName, ReadinessProbe> {
+  return {
+    database: () => runtime.db.query('SELECT 1'),
+    storage: () => runtime.objects.head('readyz/probe'),
+    queue: () => boss.getQueueSize(EXPORT_QUEUE),
   };
 }
 

@@ -19,6 +19,14 @@ const tokenSchema = z.object({
   roles: z.array(z.enum(TENANT_ROLES)).min(1).default(['exporter', 'admin']),
 });
 
+// A platform operator acts across tenants, so its token names none.
+const operatorTokenSchema = z.object({
+  token: z
+    .string()
+    .min(32, 'DP_OPERATOR_TOKENS entries must be at least 32 characters'),
+  subject: z.string().min(1),
+});
+
 const oidcSchema = z.object({
   jwksUrl: z.string().url(),
   issuer: z.string().min(1),
@@ -35,6 +43,21 @@ const securitySchema = z.object({
   rateLimitPerTenant: count(1, 1_000_000).default(1200),
   urlAllowList: z.array(z.string().min(1)).default([]),
 });
+
+/** Traces and analytics; docs/operations.md explains each. */
+const telemetrySchema = z.object({
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are sent there; off without it. */
+  otlpEndpoint: z.string().url().optional(),
+  serviceName: z.string().min(1).default('disclosure-packager'),
+  /** Where analytics events are forwarded (JSON batches); none if unset. */
+  analyticsSinkUrl: z.string().url().optional(),
+  analyticsBatchSize: count(1, 10_000).default(100),
+  analyticsFlushMs: count(10, 600_000).default(2000),
+  analyticsBufferSize: count(1, 1_000_000).default(10_000),
+  analyticsRetries: count(0, 20).default(5),
+});
+
+export type TelemetrySettings = z.infer<typeof telemetrySchema>;
 
 /** Settings of the job system; docs/operations.md explains each. */
 const jobsSchema = z.object({
@@ -153,6 +176,14 @@ const ENV_NAMES: Record<string, string> = {
   'oidc.jwksUrl': 'DP_OIDC_JWKS_URL',
   'oidc.issuer': 'DP_OIDC_ISSUER',
   'oidc.audience': 'DP_OIDC_AUDIENCE',
+  'telemetry.otlpEndpoint': 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'telemetry.serviceName': 'OTEL_SERVICE_NAME',
+  'telemetry.analyticsSinkUrl': 'DP_ANALYTICS_SINK_URL',
+  'telemetry.analyticsBatchSize': 'DP_ANALYTICS_BATCH_SIZE',
+  'telemetry.analyticsFlushMs': 'DP_ANALYTICS_FLUSH_MS',
+  'telemetry.analyticsBufferSize': 'DP_ANALYTICS_BUFFER_SIZE',
+  'telemetry.analyticsRetries': 'DP_ANALYTICS_RETRIES',
+  operatorTokens: 'DP_OPERATOR_TOKENS',
   flagsFile: 'DP_FLAGS_FILE',
   flags: 'DP_FLAGS',
   'storage.kind': 'DP_STORAGE',
@@ -194,6 +225,8 @@ const configSchema = z.object({
   seedDemo: z.boolean(),
   signingKeyPassword: z.string().optional(),
   apiTokens: z.array(tokenSchema),
+  /** Platform operators' tokens: cross-tenant reports such as adoption. */
+  operatorTokens: z.array(operatorTokenSchema),
   redactionPolicyFile: z
     .string()
     .min(1)
@@ -227,6 +260,7 @@ const configSchema = z.object({
   neo4jUrl: z.string().url().optional(),
   neo4jUser: z.string().min(1).default('neo4j'),
   neo4jPassword: z.string().optional(),
+  telemetry: telemetrySchema,
   /** A JSON file of feature flag rules; docs/operations.md shows one. */
   flagsFile: z.string().min(1).optional(),
   /** `flag=on|off` and `flag@tenant=on|off` entries over the file's. */
@@ -236,15 +270,20 @@ const configSchema = z.object({
 /** The product's one configuration object, validated at start-up. */
 export type Config = z.infer<typeof configSchema>;
 export type ApiToken = z.infer<typeof tokenSchema>;
+export type OperatorToken = z.infer<typeof operatorTokenSchema>;
 
 /** What callers may set over the environment: any part of any section. */
 export type ConfigOverrides = Partial<
-  Omit<Config, 'jobs' | 'security' | 'apiTokens' | 'oidc' | 'storage'>
+  Omit<
+    Config,
+    'jobs' | 'security' | 'apiTokens' | 'oidc' | 'storage' | 'telemetry'
+  >
 > & {
   jobs?: Partial<JobSettings>;
   storage?: Partial<Omit<StorageSettings, 's3'>> & {
     s3?: Partial<S3Settings>;
   };
+  telemetry?: Partial<TelemetrySettings>;
   security?: Partial<SecuritySettings>;
   apiTokens?: z.input<typeof tokenSchema>[];
   oidc?: z.input<typeof oidcSchema>;
@@ -279,6 +318,9 @@ export function loadConfig(
     seedDemo: toBoolean(env.DP_SEED_DEMO),
     signingKeyPassword: env.DP_SIGNING_KEY_PASSWORD,
     apiTokens: env.DP_API_TOKENS ? parseTokens(env.DP_API_TOKENS) : undefined,
+    operatorTokens: env.DP_OPERATOR_TOKENS
+      ? parseOperatorTokens(env.DP_OPERATOR_TOKENS)
+      : undefined,
     redactionPolicyFile: env.DP_REDACTION_POLICY_FILE || undefined,
     flagsFile: env.DP_FLAGS_FILE || undefined,
     flags: env.DP_FLAGS,
@@ -310,6 +352,11 @@ export function loadConfig(
       ...overrides.jobs,
     },
     storage: storageOf(env, file, overrides),
+    telemetry: {
+      ...(file.telemetry as object | undefined),
+      ...telemetryFromEnv(env),
+      ...overrides.telemetry,
+    },
   };
   const result = configSchema.safeParse(merged);
   if (!result.success) {
@@ -337,7 +384,41 @@ function defaults(env: Env): Record<string, unknown> {
     workerConcurrency: 2,
     seedDemo: true,
     apiTokens: [],
+    operatorTokens: [],
   };
+}
+
+/**
+ * DP_OPERATOR_TOKENS: comma-separated `token[:subject]` entries, each
+ * token at least 32 characters.
+ */
+function parseOperatorTokens(value: string): unknown[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [token = '', subject] = entry.split(':');
+      return { token, subject: subject || 'operator' };
+    });
+}
+
+function telemetryFromEnv(env: Env): Record<string, unknown> {
+  return stripUndefined({
+    // OTLP's own variables (the exporter reads the rest of them itself).
+    otlpEndpoint:
+      env.OTEL_SDK_DISABLED === 'true'
+        ? undefined
+        : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+          env.OTEL_EXPORTER_OTLP_ENDPOINT ||
+          undefined,
+    serviceName: env.OTEL_SERVICE_NAME || undefined,
+    analyticsSinkUrl: env.DP_ANALYTICS_SINK_URL || undefined,
+    analyticsBatchSize: env.DP_ANALYTICS_BATCH_SIZE,
+    analyticsFlushMs: env.DP_ANALYTICS_FLUSH_MS,
+    analyticsBufferSize: env.DP_ANALYTICS_BUFFER_SIZE,
+    analyticsRetries: env.DP_ANALYTICS_RETRIES,
+  });
 }
 
 /**

@@ -141,6 +141,10 @@ export const ERROR_CATALOG = Object.freeze({
     status: 500,
     title: 'The DLP scan found personal data in the finished bundle',
   },
+  DP_NOT_READY: {
+    status: 503,
+    title: 'A dependency of the service does not answer',
+  },
   DP_INTERNAL: { status: 500, title: 'Internal error' },
 });
 

@@ -20,6 +20,8 @@ import {
 } from '../redaction/index.js';
 import type { Signer } from '../signing/index.js';
 import type { Connectors } from '../sources/index.js';
+import type { StageTrace } from '../telemetry/index.js';
+import type { Span } from '@opentelemetry/api';
 import type { ObjectStore } from '../storage/index.js';
 import type { Failpoints } from './failpoints.js';
 import type { Failure } from './failures.js';
@@ -60,6 +62,8 @@ export interface ExportControl {
   ) => void;
   /** The key of pseudonyms; a fresh random one per bundle by default. */
   pseudonymKey?: Uint8Array;
+  /** Spans for the stages, under the attempt's span. */
+  trace?: StageTrace;
 }
 
 export interface ExportOutcome {
@@ -94,6 +98,8 @@ export async function runExport(
   const policy = deps.policies?.forTenant(tenant.id) ?? DEFAULT_POLICY;
   // One key per bundle: pseudonyms match within it, never across bundles.
   const key = control.pseudonymKey ?? randomBytes(32);
+  const redactor = new TimedRedactor(rulesOf(policy), key);
+  const stages = stageSpans(control.trace, redactor, policy);
   const sources = new EvidenceSources({
     store: deps.store,
     objects: deps.objects,
@@ -105,16 +111,18 @@ export async function runExport(
     retry: control.sourceRetry,
     onKind: (k) => {
       kind = k;
+      stages.kind(k);
       report();
     },
     onEvidenceWritten: () => {
       stage = 'assemble';
+      stages.kindsDone();
       report();
     },
     onError: control.onSourceError,
     onRetry: control.onSourceRetry,
     redaction: {
-      redactor: new Redactor(rulesOf(policy), key),
+      redactor,
       documents: new Set(policy.documents),
     },
     connectors: (k) =>
@@ -139,6 +147,7 @@ export async function runExport(
     });
 
   report();
+  control.trace?.enter('count', { 'dp.artifact_kinds': artifacts });
   try {
     await sources.open();
     control.onSources?.(sources.outcomes);
@@ -165,6 +174,7 @@ export async function runExport(
       },
       onStage: (next) => {
         stage = next;
+        control.trace?.enter(next);
         report();
       },
     });
@@ -180,6 +190,78 @@ export async function runExport(
     // What connectors pulled to disk goes, whatever became of the bundle.
     await sources.close();
   }
+}
+
+/**
+ * A redactor that keeps how long it spent redacting and how many values
+ * it changed, for the `redact` spans. Redaction is streamed inside each
+ * kind's fetch, so its span overlaps the fetch and its own busy time is
+ * an attribute.
+ */
+class TimedRedactor extends Redactor {
+  busyNs = 0n;
+  changed = 0;
+  private depth = 0;
+
+  override redact(value: unknown, keys: readonly string[] = []): unknown {
+    // Only the outermost call is timed: redact recurses into objects.
+    if (this.depth > 0) return super.redact(value, keys);
+    const started = process.hrtime.bigint();
+    this.depth += 1;
+    try {
+      const next = super.redact(value, keys);
+      if (next !== value) this.changed += 1;
+      return next;
+    } finally {
+      this.depth -= 1;
+      this.busyNs += process.hrtime.bigint() - started;
+    }
+  }
+
+  /** Busy time and changed values since the last call. */
+  take(): { busyMs: number; changed: number } {
+    const taken = {
+      busyMs: Number(this.busyNs / 1000n) / 1000,
+      changed: this.changed,
+    };
+    this.busyNs = 0n;
+    this.changed = 0;
+    return taken;
+  }
+}
+
+/** Fetch and redact spans per kind, driven by the sources' callbacks. */
+function stageSpans(
+  trace: StageTrace | undefined,
+  redactor: TimedRedactor,
+  policy: RedactionPolicy,
+) {
+  let redacting: Span | undefined;
+  const endRedact = () => {
+    if (!redacting) return;
+    const { busyMs, changed } = redactor.take();
+    redacting.setAttributes({
+      'dp.redact.busy_ms': busyMs,
+      'dp.redact.values_changed': changed,
+    });
+    redacting.end();
+    redacting = undefined;
+  };
+  return {
+    kind(kind: ArtifactKind) {
+      endRedact();
+      redactor.take();
+      if (!trace) return;
+      trace.enter('fetch', { 'dp.artifact_kind': kind });
+      if (kind === 'audit-events' || policy.documents.includes(kind)) {
+        redacting = trace.child('redact', {
+          'dp.artifact_kind': kind,
+          'dp.redaction_policy': policy.name,
+        });
+      }
+    },
+    kindsDone: endRedact,
+  };
 }
 
 /** One plain sentence for each kind that is not wholly in the bundle. */

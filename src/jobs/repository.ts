@@ -10,6 +10,7 @@ import type {
   JobTransition,
   KindOutcome,
 } from '../domain/index.js';
+import type { TraceCarrier } from '../telemetry/index.js';
 
 interface JobRow {
   id: string;
@@ -37,6 +38,7 @@ interface JobRow {
   started_at: Date | null;
   finished_at: Date | null;
   expired_at: Date | null;
+  trace_context: TraceCarrier | null;
 }
 
 export interface NewJob {
@@ -49,6 +51,8 @@ export interface NewJob {
   idempotencyKey: string | null;
   requestHash: string;
   maxAttempts: number;
+  /** The creating request's trace context, when tracing is on. */
+  traceContext?: TraceCarrier | null;
 }
 
 export interface StoredJob extends ExportJob {
@@ -56,6 +60,8 @@ export interface StoredJob extends ExportJob {
   /** Fencing token: raised by every claim; only its holder may write. */
   leaseEpoch: number;
   leaseOwner: string | null;
+  /** The W3C trace context of the request that created the job. */
+  traceContext: TraceCarrier | null;
 }
 
 /** A claimed attempt: the job as claimed and the lease that fences it. */
@@ -99,8 +105,8 @@ export const jobQueries = {
     const { rows } = await db.query<JobRow>(
       `INSERT INTO export_jobs (id, tenant_id, status, artifacts, window_from,
          window_to, requested_by, idempotency_key, request_hash, progress,
-         max_attempts)
-       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10)
+         max_attempts, trace_context)
+       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11)
        RETURNING *`,
       [
         job.id,
@@ -113,6 +119,7 @@ export const jobQueries = {
         job.requestHash,
         JSON.stringify(QUEUED),
         job.maxAttempts,
+        job.traceContext ? JSON.stringify(job.traceContext) : null,
       ],
     );
     return toJob(rows[0] as JobRow);
@@ -547,5 +554,6 @@ function toJob(row: JobRow): StoredJob {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     expiredAt: row.expired_at ?? null,
+    traceContext: row.trace_context ?? null,
   };
 }

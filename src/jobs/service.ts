@@ -10,7 +10,7 @@ import {
   type JobTransition,
   type TimeWindow,
 } from '../domain/index.js';
-import type { Metrics } from '../telemetry/index.js';
+import { activeTraceCarrier, type Metrics } from '../telemetry/index.js';
 import { enqueueExport } from './queue.js';
 import { jobQueries, type StoredJob } from './repository.js';
 
@@ -96,6 +96,7 @@ export class JobService {
           idempotencyKey: request.idempotencyKey,
           requestHash,
           maxAttempts: this.limits.maxAttempts,
+          traceContext: activeTraceCarrier(),
         });
         await enqueueExport(this.boss, this.db, tx, {
           jobId: inserted.id,

@@ -27,7 +27,21 @@ import {
 import { bundleRecordOf, type ProvenanceStore } from '../provenance/index.js';
 import type { JobKeys } from '../signing/index.js';
 import type { ObjectStore } from '../storage/index.js';
-import type { Logger, Metrics } from '../telemetry/index.js';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Context,
+} from '@opentelemetry/api';
+import {
+  StageTrace,
+  contextOf,
+  startSpan,
+  type Analytics,
+  type Logger,
+  type Metrics,
+} from '../telemetry/index.js';
 import { backoffDelay } from './backoff.js';
 import type { Connectors } from '../sources/index.js';
 import { Failpoints } from './failpoints.js';
@@ -53,6 +67,17 @@ export interface WorkerDeps {
   connectors?: Connectors;
   /** Where published bundles are recorded; nowhere when absent. */
   provenance?: ProvenanceStore;
+  /** Records export.completed, .partial and .failed when present. */
+  analytics?: Analytics;
+  /** Told when a job ends (webhooks); nothing is told when absent. */
+  notify?: (ended: JobEnded) => Promise<void>;
+}
+
+/** What the `notify` stage hands on when a job ends. */
+export interface JobEnded {
+  jobId: string;
+  tenantId: string;
+  status: 'completed' | 'partial' | 'failed';
 }
 
 export type WorkerSettings = JobSettings & { concurrency: number };
@@ -210,7 +235,7 @@ export class ExportWorker {
     );
     if (!job) return; // finished, cancelled, running elsewhere, or unknown
     this.deps.metrics.knowTenants([job.tenantId]);
-    const done = this.attempt(job);
+    const done = this.traced(job);
     this.settled.add(done);
     try {
       await done;
@@ -219,7 +244,35 @@ export class ExportWorker {
     }
   }
 
-  private async attempt(job: StoredJob): Promise<void> {
+  /**
+   * Runs an attempt inside its job span, whose parent is the request that
+   * created the job (its trace context is stored on the row), so that one
+   * trace shows the export from request to published bundle.
+   */
+  private async traced(job: StoredJob): Promise<void> {
+    const parent = contextOf(job.traceContext);
+    const span = startSpan(
+      'export.job',
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'dp.job_id': job.id,
+          'dp.tenant_id': job.tenantId,
+          'dp.attempt': job.attempts,
+          'dp.artifact_kinds': job.artifacts,
+        },
+      },
+      parent,
+    );
+    const active = trace.setSpan(parent, span);
+    try {
+      await context.with(active, () => this.attempt(job, active));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async attempt(job: StoredJob, active: Context): Promise<void> {
     const lease: Lease = {
       jobId: job.id,
       tenantId: job.tenantId,
@@ -230,6 +283,15 @@ export class ExportWorker {
       jobId: job.id,
       tenantId: job.tenantId,
       attempt: job.attempts,
+    });
+    // Each stage is a span, and a debug line from a logger carrying it.
+    const stages = new StageTrace(active, (stage, attributes) => {
+      log
+        .child({ stage })
+        .debug(
+          { event: 'job.stage', kind: attributes['dp.artifact_kind'] },
+          `stage ${stage}`,
+        );
     });
     const controller = new AbortController();
     this.attempts.set(job.id, controller);
@@ -247,13 +309,33 @@ export class ExportWorker {
         lease,
         staging,
         controller,
+        { stages, log },
         (p) => (last = p),
       );
-      await this.inspect(job, staging, outcome, log);
-      await this.publish(job, lease, staging, outcome, controller.signal, log);
+      await stages.run('dlp_scan', {}, () =>
+        this.inspect(job, staging, outcome, log),
+      );
+      const status = await stages.run('publish', {}, () =>
+        this.publish(job, lease, staging, outcome, controller.signal, log),
+      );
+      if (status) await this.notify(job, status, stages);
     } catch (error) {
+      stages.end(error);
       await this.cleanStaging(job, staging, controller.signal);
-      await this.settleFailure(job, lease, error, controller.signal, last, log);
+      const ended = await this.settleFailure(
+        job,
+        lease,
+        error,
+        controller.signal,
+        last,
+        log,
+      );
+      // A stop (cancel, shutdown, lost lease) is not the attempt failing.
+      trace.getActiveSpan()?.setAttribute('dp.attempt_outcome', ended);
+      if (ended === 'failed' || ended === 'retry') {
+        trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      if (ended === 'failed') await this.notify(job, 'failed', stages);
     } finally {
       clearTimeout(timeout);
       stopHeartbeat();
@@ -311,6 +393,7 @@ export class ExportWorker {
     lease: Lease,
     staging: string,
     controller: AbortController,
+    observe: { stages: StageTrace; log: Logger },
     track: (p: JobProgress) => void,
   ): Promise<ExportOutcome> {
     const { deps } = this;
@@ -371,6 +454,7 @@ export class ExportWorker {
         {
           signal,
           faults: this.faults,
+          trace: observe.stages,
           sourceRetry: {
             retries: this.settings.sourceRetries,
             baseMs: this.settings.sourceRetryBaseMs,
@@ -387,10 +471,9 @@ export class ExportWorker {
           },
           onSourceRetry: (kind, failure, delayMs) => {
             deps.metrics.sourceRetriesTotal.inc({ kind });
-            deps.logger.warn(
+            observe.log.warn(
               {
                 event: 'job.source-retry',
-                jobId: job.id,
                 kind,
                 code: failure.error.code,
                 delayMs,
@@ -410,6 +493,7 @@ export class ExportWorker {
       };
       track(storing);
       save(storing);
+      observe.stages.enter('store', { 'dp.bundle.bytes': outcome.result.size });
       await stored;
       signal.throwIfAborted();
       return outcome;
@@ -473,7 +557,7 @@ export class ExportWorker {
     outcome: ExportOutcome,
     signal: AbortSignal,
     log: Logger,
-  ): Promise<void> {
+  ): Promise<'completed' | 'partial' | null> {
     const { deps } = this;
     await this.faults.reach('publish.before', signal);
     const { result } = outcome;
@@ -519,7 +603,7 @@ export class ExportWorker {
       await deps.objects.delete(staging).catch(() => undefined);
       deps.metrics.attemptsTotal.inc({ outcome: 'lost' });
       log.warn({ event: 'job.fenced' }, 'lease lost before publishing');
-      return;
+      return null;
     }
     await deps.objects
       .deletePrefix(stagingPrefixOf(job.tenantId, job.id))
@@ -533,6 +617,29 @@ export class ExportWorker {
       },
       status === 'partial' ? 'export partial' : 'export completed',
     );
+    return status;
+  }
+
+  /**
+   * Tells whoever listens that the job ended (webhooks). Runs as the
+   * `notify` stage; a failure to notify never changes the job's outcome.
+   */
+  private async notify(
+    job: StoredJob,
+    status: 'completed' | 'partial' | 'failed',
+    stages: StageTrace,
+  ): Promise<void> {
+    const { notify } = this.deps;
+    await stages
+      .run('notify', { 'dp.notify.listeners': notify ? 1 : 0 }, async () => {
+        await notify?.({ jobId: job.id, tenantId: job.tenantId, status });
+      })
+      .catch((error: unknown) => {
+        this.deps.logger.warn(
+          { event: 'worker.error', jobId: job.id, err: error },
+          'cannot notify that the export ended',
+        );
+      });
   }
 
   /**
@@ -597,7 +704,7 @@ export class ExportWorker {
     signal: AbortSignal,
     last: JobProgress,
     log: Logger,
-  ): Promise<void> {
+  ): Promise<'failed' | 'retry' | 'stopped'> {
     const { deps } = this;
     const stop = signal.aborted ? (signal.reason as unknown) : undefined;
     if (stop instanceof AttemptStopped && stop.reason !== 'timeout') {
@@ -621,7 +728,7 @@ export class ExportWorker {
         deps.metrics.attemptsTotal.inc({ outcome: 'lost' });
         log.warn({ event: 'job.fenced' }, 'lease lost; attempt stopped');
       }
-      return;
+      return 'stopped';
     }
     const failure =
       stop instanceof AttemptStopped
@@ -655,7 +762,7 @@ export class ExportWorker {
           `${failure.error.message}; retrying in ${delayMs} ms`,
         );
       }
-      return;
+      return given ? 'retry' : 'stopped';
     }
     const ended = await jobQueries
       .finish(deps.db, lease, {
@@ -675,9 +782,10 @@ export class ExportWorker {
         );
         return false;
       });
-    if (!ended) return;
+    if (!ended) return 'stopped';
     this.recordFinal(job, 'failed', { code: failure.error.code });
     log.error({ event: 'job.failed', err: error }, failure.error.message);
+    return 'failed';
   }
 
   /** Back to pending, with a message to run it again, in one transaction. */
@@ -796,14 +904,29 @@ export class ExportWorker {
     end: { outcome?: ExportOutcome; code?: string } = {},
   ): void {
     const { metrics } = this.deps;
+    const { outcome } = end;
     const seconds = (Date.now() - job.createdAt.getTime()) / 1000;
+    // The attempt's span, when this runs inside one (not in the reaper).
+    trace.getActiveSpan()?.setAttributes({
+      'dp.job_status': status,
+      ...(outcome && { 'dp.bundle.bytes': outcome.result.size }),
+    });
+    void this.deps.analytics?.record({
+      name: `export.${status}`,
+      tenantId: job.tenantId,
+      jobId: job.id,
+      occurredAt: new Date(),
+      bytes: outcome?.result.size ?? null,
+      durationMs: seconds * 1000,
+      items: outcome ? sumCounts(outcome.counts) : null,
+      details: { attempts: job.attempts },
+    });
     metrics.exportsTotal.inc({ status, tenant: job.tenantId });
     metrics.attemptsTotal.inc({ outcome: status });
     metrics.exportDuration.observe({ status }, seconds);
     if (status === 'failed') {
       metrics.failuresTotal.inc({ code: end.code ?? 'DP_EXPORT_FAILED' });
     }
-    const { outcome } = end;
     if (!outcome) return;
     metrics.bundleSize.observe(outcome.result.size);
     for (const [kind, items] of Object.entries(outcome.counts)) {

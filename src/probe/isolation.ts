@@ -151,9 +151,11 @@ function exportBody(tenantId: string, from: Date, to: Date) {
  * alone (`x-about-caller`: a listing, a profile, its settings) answers it
  * 200 with its own data, which must not name the owner; a write of that
  * kind is sent without a body, so that the probe never changes a canary,
- * and must be refused as invalid (400). Anything else answers 404.
+ * and must be refused as invalid (400). A platform operator's route
+ * refuses every tenant's token (403); anything else answers 404.
  */
 function expectedForOther(op: Operation): number[] {
+  if (op.requires === 'operator') return [403];
   if (!op.aboutCaller) return [404];
   return op.method === 'GET' ? [200] : [400];
 }

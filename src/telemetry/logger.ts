@@ -1,42 +1,59 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { activeTraceFields } from './tracing.js';
 
 export type { Logger };
 
 /**
- * The closed set of event names the product logs. A log line always
- * carries one of these as `event`, so operators can count and alert.
+ * The closed set of event names the product logs. Every log line carries
+ * one of these as `event`, so operators can count and alert on them; a
+ * test reads every log call in src/ and holds it to this list.
  */
-export type LogEvent =
-  | 'server.started'
-  | 'server.stopped'
-  | 'request.completed'
-  | 'request.failed'
-  | 'job.created'
-  | 'job.started'
-  | 'job.stage'
-  | 'job.completed'
-  | 'job.partial'
-  | 'job.failed'
-  | 'job.retry'
-  | 'job.source-retry'
-  | 'job.released'
-  | 'job.cancelled'
-  | 'job.fenced'
-  | 'job.reaped'
-  | 'job.size-alert'
-  | 'failpoint.reached'
-  | 'worker.started'
-  | 'worker.stopping'
-  | 'worker.stopped'
-  | 'worker.error'
-  | 'jobs.recovered'
-  | 'seed.completed'
-  | 'key.generated'
-  | 'ingest.file'
-  | 'storage.warning'
-  | 'retention.swept'
-  | 'retention.error'
-  | 'provenance.error';
+export const LOG_EVENTS = Object.freeze([
+  'server.started',
+  'server.stopped',
+  'request.completed',
+  'request.failed',
+  'job.created',
+  'job.started',
+  'job.stage',
+  'job.completed',
+  'job.partial',
+  'job.failed',
+  'job.retry',
+  'job.source-retry',
+  'job.released',
+  'job.cancelled',
+  'job.fenced',
+  'job.reaped',
+  'job.size-alert',
+  'job.dlp-hit',
+  'failpoint.reached',
+  'worker.started',
+  'worker.stopping',
+  'worker.stopped',
+  'worker.error',
+  'jobs.recovered',
+  'seed.completed',
+  'key.generated',
+  'key.activated',
+  'ingest.file',
+  'tracing.started',
+  'analytics.error',
+  'analytics.sink-retry',
+  'analytics.sink-dropped',
+  'storage.warning',
+  'retention.swept',
+  'retention.error',
+  'provenance.error',
+  'security.shared-login',
+  'audit.failed',
+] as const);
+
+export type LogEvent = (typeof LOG_EVENTS)[number];
+
+export function isLogEvent(value: unknown): value is LogEvent {
+  return LOG_EVENTS.includes(value as LogEvent);
+}
 
 export interface LoggerOptions {
   level: string;
@@ -47,6 +64,8 @@ export interface LoggerOptions {
 
 // Fields that must never reach a log line: at the top level, one level
 // down (a logged object), and in request headers and query strings.
+// Secrets first, then what could carry evidence: a record, a document's
+// content, a request or response body, a matched value.
 const SECRET_FIELDS = [
   'authorization',
   'cookie',
@@ -59,22 +78,40 @@ const SECRET_FIELDS = [
   'linkSecret',
   'apiTokens',
   'neo4jPassword',
+  'operatorTokens',
 ];
+const EVIDENCE_FIELDS = [
+  'record',
+  'content',
+  'body',
+  'evidence',
+  'match',
+  'sample',
+];
+const HIDDEN_FIELDS = [...SECRET_FIELDS, ...EVIDENCE_FIELDS];
 export const REDACT_PATHS = [
-  ...SECRET_FIELDS,
-  ...SECRET_FIELDS.map((field) => `*.${field}`),
+  ...HIDDEN_FIELDS,
+  ...HIDDEN_FIELDS.map((field) => `*.${field}`),
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-api-key"]',
   'headers.authorization',
+  'headers.cookie',
   'req.query.sig',
   'config.security',
   'config.oidc',
 ];
 
+/**
+ * The product's logger: JSON lines (production) or pino-pretty
+ * (development), secrets and evidence redacted, and the trace and span
+ * ids of the active span on every line logged inside one.
+ */
 export function createLogger(options: LoggerOptions): Logger {
   const settings = {
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin: activeTraceFields,
   };
   if (options.destination) return pino(settings, options.destination);
   return pino({

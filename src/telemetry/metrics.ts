@@ -259,6 +259,40 @@ export class Metrics {
 
   private queueProbe: (() => Promise<QueueState>) | undefined;
   private queueRead: Promise<void> | undefined;
+  readonly readinessFailures = new Counter({
+    name: 'dp_readiness_check_failures_total',
+    help: 'Readiness checks (GET /readyz) that failed, by dependency',
+    labelNames: ['check'] as const,
+    registers: [this.registry],
+  });
+
+  readonly analyticsEvents = new Counter({
+    name: 'dp_analytics_events_total',
+    help: 'Analytics events recorded, by name (export.requested, ...)',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  readonly analyticsSinkPosts = new Counter({
+    name: 'dp_analytics_sink_posts_total',
+    help: 'Batches posted to the analytics sink, by outcome: sent or failed',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly analyticsSinkDropped = new Counter({
+    name: 'dp_analytics_sink_dropped_total',
+    help:
+      'Analytics events never delivered to the sink (buffer full, ' +
+      'retries spent); they stay in the analytics_events table',
+    registers: [this.registry],
+  });
+
+  readonly analyticsSinkBuffered = new Gauge({
+    name: 'dp_analytics_sink_buffered_events',
+    help: 'Analytics events waiting to be sent to the sink',
+    registers: [this.registry],
+  });
 
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults ?? true) {
@@ -350,4 +384,40 @@ export class Metrics {
       });
     await this.queueRead;
   }
+}
+
+/**
+ * What `probe export` writes for node_exporter's textfile collector: one
+ * run's outcome, its phases' durations and when it ran. Its own registry:
+ * the probe runs outside the service, as a cron job.
+ */
+export class ProbeMetrics {
+  readonly registry = new Registry();
+
+  readonly success = new Gauge({
+    name: 'dp_probe_export_success',
+    help: 'Whether the last export probe passed (1) or failed (0)',
+    registers: [this.registry],
+  });
+
+  readonly phaseDuration = new Gauge({
+    name: 'dp_probe_export_phase_duration_seconds',
+    help:
+      'Duration of each phase of the last export probe: ready, submit, ' +
+      'complete, download, verify, and total',
+    labelNames: ['phase'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bundleBytes = new Gauge({
+    name: 'dp_probe_export_bundle_bytes',
+    help: 'Size of the bundle the last export probe downloaded',
+    registers: [this.registry],
+  });
+
+  readonly lastRun = new Gauge({
+    name: 'dp_probe_export_last_run_timestamp_seconds',
+    help: 'When the last export probe finished, in Unix seconds',
+    registers: [this.registry],
+  });
 }

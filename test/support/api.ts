@@ -7,7 +7,7 @@ import {
   type JobSettings,
 } from '../../src/config/index.js';
 import { startServer, type Server } from '../../src/cli/serve.js';
-import { silentLogger } from '../../src/telemetry/index.js';
+import { silentLogger, type Logger } from '../../src/telemetry/index.js';
 import { expectToMatchContract } from './contract.js';
 import { DATABASE_URL, dropSchemas, uniqueSchema } from './db.js';
 
@@ -64,6 +64,8 @@ export async function startTestServer(
     webRoot?: string;
     /** False for an API without its worker (PostgreSQL only). */
     worker?: boolean;
+    /** Where the server logs; nowhere unless given. */
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dp-api-'));
@@ -102,7 +104,7 @@ export async function startTestServer(
     {},
   );
   const now = options.now ?? new Date();
-  const server = await startServer(config, silentLogger(), {
+  const server = await startServer(config, options.logger ?? silentLogger(), {
     now: () => now,
     webRoot: options.webRoot,
     worker: options.worker,

@@ -28,12 +28,24 @@ describe('the logger', () => {
     ['the configured tokens', { apiTokens: [{ token: SECRET }] }],
     ['the link secret', { config: { security: { linkSecret: SECRET } } }],
     ['a secret', { webhook: { secret: SECRET } }],
+    ['an operator token', { operatorTokens: [{ token: SECRET }] }],
+    ['an audit record', { record: { user: SECRET } }],
+    ['a nested audit record', { line: { record: SECRET } }],
+    ['a document content', { doc: { content: SECRET } }],
+    ['a request body', { req: { body: { tenantId: SECRET } } }],
+    ['a matched value', { hit: { match: SECRET } }],
   ])('never writes %s', (_name, fields) => {
     const { logger, text } = capture();
     logger.info({ event: 'request.completed', ...fields }, 'done');
     expect(text()).toContain('"event":"request.completed"');
     expect(text()).toContain('[redacted]');
     expect(text()).not.toContain(SECRET);
+  });
+
+  it('adds the trace and span ids only when a span is active', () => {
+    const { logger, text } = capture();
+    logger.info({ event: 'job.started' }, 'no span');
+    expect(JSON.parse(text())).not.toHaveProperty('trace_id');
   });
 
   it('keeps the fields that are not secret', () => {

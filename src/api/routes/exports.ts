@@ -8,6 +8,7 @@ import {
 } from '../../domain/index.js';
 import type { LinkSigner } from '../../auth/index.js';
 import type { EvidenceStore } from '../../evidence/index.js';
+import type { Analytics } from '../../telemetry/index.js';
 import { principalOf } from '../auth.js';
 import { tenantForCaller } from '../tenants.js';
 import { toJobView } from '../present.js';
@@ -26,6 +27,7 @@ export function exportRoutes(
   store: EvidenceStore,
   scopes: TenantScopes,
   links: LinkSigner,
+  analytics?: Analytics,
 ): Router {
   const router = Router();
   router.post('/disclosures/export', async (req, res) => {
@@ -58,6 +60,14 @@ export function exportRoutes(
         action: 'export.requested',
         resource: `job/${job.id}`,
         outcome: 'success',
+      });
+      // Not awaited: analytics never hold up the answer.
+      void analytics?.record({
+        name: 'export.requested',
+        tenantId: tenant.id,
+        jobId: job.id,
+        occurredAt: job.createdAt,
+        details: { kinds: artifacts.length, via: principal.via },
       });
     }
     res

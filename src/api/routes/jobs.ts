@@ -23,7 +23,7 @@ import type {
   ObjectInfo,
   ObjectStore,
 } from '../../storage/index.js';
-import type { Metrics } from '../../telemetry/index.js';
+import type { Analytics, Metrics } from '../../telemetry/index.js';
 import { principalOf, type Principal } from '../auth.js';
 import { toJobView } from '../present.js';
 import type { TenantScopes } from '../scope.js';
@@ -42,6 +42,7 @@ export interface JobRouteDeps {
    * object store, where it has them (S3); `proxy`: streamed by the API.
    */
   downloads: 'redirect' | 'proxy';
+  analytics?: Analytics;
 }
 
 /** Listing, reading, cancelling, retrying and downloading jobs. */
@@ -119,6 +120,7 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
       // auditor sees every fetch of the tenant's bundle.
       await recordOf(req, 'bundle.downloaded', job.id);
       countDownload(req, res, job, first);
+      recordAnalyticsDownload(req, res, job, deps.analytics);
       await recordDownload(req, bundle.sha512);
       if (deps.downloads === 'redirect') {
         await storedBundleOf(objects, bundle.objectKey, bundle.size);
@@ -220,6 +222,31 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
   }
 
   return router;
+}
+
+/**
+ * Records a download for analytics once its last byte went out; one cut
+ * short by the client or the server is not a download.
+ */
+function recordAnalyticsDownload(
+  req: Request,
+  res: Response,
+  job: StoredJob,
+  analytics: Analytics | undefined,
+): void {
+  const { via } = principalOf(req);
+  res.once('finish', () => {
+    if (res.statusCode !== 200 && res.statusCode !== 206) return;
+    void analytics?.record({
+      name: 'bundle.downloaded',
+      tenantId: job.tenantId,
+      jobId: job.id,
+      occurredAt: new Date(),
+      bytes: Number(res.get('content-length') ?? 0),
+      durationMs: Date.now() - job.createdAt.getTime(),
+      details: { range: res.statusCode === 206, via },
+    });
+  });
 }
 
 const LIST_PARAMS = new Set(['status', 'from', 'to', 'limit', 'cursor']);

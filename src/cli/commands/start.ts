@@ -1,8 +1,13 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../../config/index.js';
-import { createLogger } from '../../telemetry/index.js';
+import { loadConfig, type Config } from '../../config/index.js';
+import {
+  createLogger,
+  tracingFromConfig,
+  type Logger,
+  type Tracing,
+} from '../../telemetry/index.js';
 import type { CliIo } from '../io.js';
-import { startServer } from '../serve.js';
+import { PACKAGE_VERSION, startServer } from '../serve.js';
 
 /** `start`: the API, the in-process worker and the demo tenants. */
 export function startCommand(io: CliIo): Command {
@@ -31,6 +36,7 @@ export function startCommand(io: CliIo): Command {
           level: config.logLevel,
           format: config.logFormat,
         });
+        const tracing = startTracingFor(config, logger);
         const server = await startServer(config, logger, {
           worker: opts.worker,
         });
@@ -43,6 +49,7 @@ export function startCommand(io: CliIo): Command {
         }
         await waitForSignal();
         await server.close();
+        await tracing.shutdown();
       },
     );
 }
@@ -56,4 +63,14 @@ export function waitForSignal(): Promise<void> {
     };
     process.once('SIGINT', stop).once('SIGTERM', stop);
   });
+}
+
+/** Traces to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; else none. */
+export function startTracingFor(config: Config, logger: Logger): Tracing {
+  return tracingFromConfig(config.telemetry, PACKAGE_VERSION, (endpoint) =>
+    logger.info(
+      { event: 'tracing.started', endpoint },
+      'sending traces over OTLP',
+    ),
+  );
 }

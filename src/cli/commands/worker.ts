@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/index.js';
 import { createLogger } from '../../telemetry/index.js';
 import type { CliIo } from '../io.js';
 import { startWorkerProcess } from '../serve.js';
-import { waitForSignal } from './start.js';
+import { startTracingFor, waitForSignal } from './start.js';
 
 /** `worker`: export workers only, sharing the API's PostgreSQL. */
 export function workerCommand(io: CliIo): Command {
@@ -40,6 +40,7 @@ export function workerCommand(io: CliIo): Command {
           level: config.logLevel,
           format: config.logFormat,
         });
+        const tracing = startTracingFor(config, logger);
         const worker = await startWorkerProcess(config, logger);
         io.out(
           `Disclosure Packager worker ${worker.worker.owner} is running ` +
@@ -49,6 +50,7 @@ export function workerCommand(io: CliIo): Command {
         await waitForSignal();
         io.out('stopping: running exports get the grace period to finish\n');
         await worker.close();
+        await tracing.shutdown();
       },
     );
 }
