@@ -33,6 +33,16 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'POST /jobs/{id}/retry': { requires: 'exporter' },
   'GET /jobs/{id}/bundle': { requires: 'exporter', link: 'bundle' },
   'GET /jobs/{id}/bundle.sig': { requires: 'exporter', link: 'bundle.sig' },
+  // Webhook endpoints hold secrets and send the tenant's data out.
+  'GET /webhooks': { requires: 'admin' },
+  'POST /webhooks': { requires: 'admin' },
+  'GET /webhooks/{id}': { requires: 'admin' },
+  'PATCH /webhooks/{id}': { requires: 'admin' },
+  'DELETE /webhooks/{id}': { requires: 'admin' },
+  'POST /webhooks/{id}/rotate-secret': { requires: 'admin' },
+  'GET /webhooks/{id}/deliveries': { requires: 'admin' },
+  'GET /webhooks/{id}/deliveries/{deliveryId}': { requires: 'admin' },
+  'POST /webhooks/{id}/deliveries/{deliveryId}/replay': { requires: 'admin' },
 });
 
 interface Matcher {

@@ -20,6 +20,7 @@ import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 import { meRoutes } from './routes/me.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
@@ -81,6 +82,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(exportRoutes(deps.store, deps.scopes, deps.links));
   app.use(estimateRoutes(deps.store));
   app.use(jobRoutes(deps.scopes, deps));
+  app.use(webhookRoutes(deps.scopes));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

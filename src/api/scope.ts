@@ -1,5 +1,6 @@
 import type { AuditTrail } from '../audit/index.js';
 import type { JobService } from '../jobs/index.js';
+import type { WebhookService } from '../webhooks/index.js';
 
 /**
  * What a request may use of the database, for its caller's tenant only:
@@ -9,6 +10,7 @@ import type { JobService } from '../jobs/index.js';
 export interface TenantScope {
   jobs: JobService;
   audit: AuditTrail;
+  webhooks: WebhookService;
 }
 
 export type TenantScopes = (tenantId: string) => TenantScope;

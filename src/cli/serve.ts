@@ -25,6 +25,7 @@ import { flagsFromConfig } from '../flags/index.js';
 import { LocalObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { startWebhooks, type Webhooks } from './webhooks.js';
 import { demoTokensFile, loadOrCreateDemoTokens } from './tokens.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -66,6 +67,7 @@ export async function startServer(
   const runtime = await openRuntime(config, logger);
   let boss: PgBoss | undefined;
   let worker: ExportWorker | undefined;
+  let webhooks: Webhooks | undefined;
   try {
     const tokens = await prepareTenants(
       runtime,
@@ -76,24 +78,31 @@ export async function startServer(
     );
     const jobs = new JobService(runtime.db, boss, config.jobs, runtime.metrics);
     if (runtime.db.kind === 'pglite') await recoverEmbedded(runtime, jobs);
+    const linkSecret = await loadOrCreateLinkSecret(
+      config.dataDir,
+      config.security.linkSecret,
+    );
+    let baseUrl = config.publicUrl ?? '';
+    webhooks = await startWebhooks(runtime, boss, {
+      send: withWorker,
+      linkSecret,
+      publicUrl: () => baseUrl,
+    });
     if (withWorker) {
       const started = new ExportWorker(
-        { ...runtime, boss },
+        { ...runtime, boss, events: webhooks.emitter },
         { ...config.jobs, concurrency: config.workerConcurrency },
       );
       await started.start();
       jobs.onEnqueued = () => started.wake();
       worker = started;
     }
-    const links = new LinkSigner(
-      await loadOrCreateLinkSecret(config.dataDir, config.security.linkSecret),
-      config.security.linkTtlSeconds,
-    );
+    const links = new LinkSigner(linkSecret, config.security.linkTtlSeconds);
     await grantQueueToAppRole(runtime.db, queueSchemaOf(runtime.db));
     const app = createApp({
       ...runtime,
       config: { apiTokens: tokens, security: config.security },
-      scopes: tenantScopes(runtime, boss, jobs),
+      scopes: tenantScopes(runtime, boss, jobs, webhooks),
       links,
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
       flags,
@@ -107,8 +116,10 @@ export async function startServer(
     });
     const { port } = http.address() as AddressInfo;
     const url = `http://${config.host}:${port}`;
+    baseUrl ||= url;
     logger.info({ event: 'server.started', url }, 'listening');
     const queue = boss;
+    const hooks = webhooks;
     return {
       url,
       runtime,
@@ -123,6 +134,7 @@ export async function startServer(
         await new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeAllConnections();
         await worker?.stop();
+        await hooks.stop();
         await queue.stop({ graceful: false, wait: true });
         await runtime.close();
         logger.info({ event: 'server.stopped' }, 'stopped');
@@ -130,6 +142,7 @@ export async function startServer(
     };
   } catch (error) {
     await worker?.stop(0).catch(() => undefined);
+    await webhooks?.stop().catch(() => undefined);
     await boss?.stop({ graceful: false, wait: true }).catch(() => undefined);
     await runtime.close();
     throw error;
@@ -164,8 +177,19 @@ export async function startWorkerProcess(
     boss = await startQueue(runtime.db, (error) =>
       logger.error({ event: 'worker.error', err: error }, 'queue error'),
     );
+    // Links in webhook events must verify on the API: scaled out, every
+    // process needs the same DP_LINK_SECRET (docs/webhooks.md).
+    const webhooks = await startWebhooks(runtime, boss, {
+      send: true,
+      linkSecret: await loadOrCreateLinkSecret(
+        config.dataDir,
+        config.security.linkSecret,
+      ),
+      publicUrl: () =>
+        config.publicUrl ?? `http://${config.host}:${config.port}`,
+    });
     const worker = new ExportWorker(
-      { ...runtime, boss },
+      { ...runtime, boss, events: webhooks.emitter },
       { ...config.jobs, concurrency: config.workerConcurrency },
     );
     await worker.start();
@@ -180,6 +204,7 @@ export async function startWorkerProcess(
       close: async () => {
         await metrics?.close();
         await worker.stop();
+        await webhooks.stop();
         await queue.stop({ graceful: false, wait: true });
         await runtime.close();
       },
@@ -288,12 +313,17 @@ function tenantScopes(
   runtime: Runtime,
   boss: PgBoss,
   shared: JobService,
+  webhooks: Webhooks,
 ): TenantScopes {
   return (tenantId) => {
     const db = tenantScopedDatabase(runtime.db, tenantId);
     const jobs = new JobService(db, boss, runtime.config.jobs, runtime.metrics);
     jobs.onEnqueued = () => shared.onEnqueued();
-    return { jobs, audit: new AuditTrail(new EvidenceStore(db)) };
+    return {
+      jobs,
+      audit: new AuditTrail(new EvidenceStore(db)),
+      webhooks: webhooks.serviceFor(db, tenantId),
+    };
   };
 }
 

@@ -5,6 +5,10 @@ import { TENANT_ROLES } from '../auth/roles.js';
 import { PackagerError } from '../domain/index.js';
 import { Failpoints } from '../jobs/failpoints.js';
 import { policiesFromFile } from '../redaction/index.js';
+import {
+  DEFAULT_RETRY_SCHEDULE,
+  parseRetrySchedule,
+} from '../webhooks/schedule.js';
 
 const count = (min: number, max: number) =>
   z.coerce.number().int().min(min).max(max);
@@ -64,6 +68,34 @@ const jobsSchema = z.object({
 
 export type JobSettings = z.infer<typeof jobsSchema>;
 
+/** Webhook delivery; docs/webhooks.md explains each setting. */
+const webhooksSchema = z.object({
+  retrySchedule: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE)
+    .superRefine((spec, ctx) => {
+      try {
+        parseRetrySchedule(spec);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  timeoutSeconds: z.coerce.number().min(0.01).max(300).default(15),
+  endpointConcurrency: count(1, 100).default(2),
+  concurrency: count(1, 64).default(4),
+  linkTtlSeconds: count(60, 7 * 86_400).default(86_400),
+});
+
+export type WebhookSettings = z.infer<typeof webhooksSchema>;
+
+const WEBHOOK_ENV: Record<keyof WebhookSettings, string> = {
+  retrySchedule: 'DP_WEBHOOK_RETRY_SCHEDULE',
+  timeoutSeconds: 'DP_WEBHOOK_TIMEOUT_SECONDS',
+  endpointConcurrency: 'DP_WEBHOOK_ENDPOINT_CONCURRENCY',
+  concurrency: 'DP_WEBHOOK_CONCURRENCY',
+  linkTtlSeconds: 'DP_WEBHOOK_LINK_TTL_SECONDS',
+};
+
 /** The environment variable of each job setting. */
 const JOB_ENV: Record<keyof JobSettings, string> = {
   leaseSeconds: 'DP_JOB_LEASE_SECONDS',
@@ -86,6 +118,9 @@ const JOB_ENV: Record<keyof JobSettings, string> = {
 const ENV_NAMES: Record<string, string> = {
   ...Object.fromEntries(
     Object.entries(JOB_ENV).map(([field, name]) => [`jobs.${field}`, name]),
+  ),
+  ...Object.fromEntries(
+    Object.entries(WEBHOOK_ENV).map(([f, name]) => [`webhooks.${f}`, name]),
   ),
   port: 'DP_PORT',
   workerConcurrency: 'DP_WORKER_CONCURRENCY',
@@ -135,6 +170,7 @@ const configSchema = z.object({
   oidc: oidcSchema.optional(),
   security: securitySchema,
   jobs: jobsSchema,
+  webhooks: webhooksSchema,
   /** A JSON file of feature flag rules; docs/operations.md shows one. */
   flagsFile: z.string().min(1).optional(),
   /** `flag=on|off` and `flag@tenant=on|off` entries over the file's. */
@@ -147,9 +183,10 @@ export type ApiToken = z.infer<typeof tokenSchema>;
 
 /** What callers may set over the environment: any part of any section. */
 export type ConfigOverrides = Partial<
-  Omit<Config, 'jobs' | 'security' | 'apiTokens' | 'oidc'>
+  Omit<Config, 'jobs' | 'webhooks' | 'security' | 'apiTokens' | 'oidc'>
 > & {
   jobs?: Partial<JobSettings>;
+  webhooks?: Partial<WebhookSettings>;
   security?: Partial<SecuritySettings>;
   apiTokens?: z.input<typeof tokenSchema>[];
   oidc?: z.input<typeof oidcSchema>;
@@ -207,6 +244,15 @@ export function loadConfig(
       ...(file.jobs as object | undefined),
       ...jobsFromEnv,
       ...overrides.jobs,
+    },
+    webhooks: {
+      ...(file.webhooks as object | undefined),
+      ...stripUndefined(
+        Object.fromEntries(
+          Object.entries(WEBHOOK_ENV).map(([f, name]) => [f, env[name]]),
+        ),
+      ),
+      ...overrides.webhooks,
     },
   };
   const result = configSchema.safeParse(merged);

@@ -28,6 +28,7 @@ import type { ObjectStore } from '../storage/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { backoffDelay } from './backoff.js';
 import { Failpoints } from './failpoints.js';
+import type { JobEvents } from './events.js';
 import { classifyFailure } from './failures.js';
 import { runExport, type ExportOutcome } from './pipeline.js';
 import { EXPORT_QUEUE, enqueueExport, type ExportMessage } from './queue.js';
@@ -46,6 +47,8 @@ export interface WorkerDeps {
   faults?: Failpoints;
   /** Each tenant's redaction policy; the default policy when absent. */
   policies?: RedactionPolicies;
+  /** Told of final statuses in their transaction (webhook events). */
+  events?: JobEvents;
 }
 
 export type WorkerSettings = JobSettings & { concurrency: number };
@@ -478,7 +481,7 @@ export class ExportWorker {
       if (!(await jobQueries.lockHeld(tx, lease))) return false;
       await deps.objects.move(staging, key);
       await this.faults.reach('publish.after', signal);
-      return jobQueries.finish(tx, lease, {
+      const finished = await jobQueries.finish(tx, lease, {
         status,
         progress: {
           stage: 'done',
@@ -500,6 +503,8 @@ export class ExportWorker {
           signature: result.zipSignature,
         },
       });
+      if (finished) await deps.events?.jobSettled(tx, job.tenantId, job.id);
+      return finished;
     });
     if (!published) {
       await deps.objects.delete(staging).catch(() => undefined);
@@ -608,15 +613,19 @@ export class ExportWorker {
       }
       return;
     }
-    const ended = await jobQueries
-      .finish(deps.db, lease, {
-        status: 'failed',
-        progress: last,
-        counts: {},
-        kinds: {},
-        warnings: [],
-        error: failure.error,
-        bundle: null,
+    const ended = await deps.db
+      .transaction(async (tx) => {
+        const finished = await jobQueries.finish(tx, lease, {
+          status: 'failed',
+          progress: last,
+          counts: {},
+          kinds: {},
+          warnings: [],
+          error: failure.error,
+          bundle: null,
+        });
+        if (finished) await deps.events?.jobSettled(tx, job.tenantId, job.id);
+        return finished;
       })
       .catch((cause: unknown) => {
         // The lease will expire and the reaper will settle the job.
@@ -682,6 +691,9 @@ export class ExportWorker {
             jobId: job.id,
             tenantId: job.tenantId,
           });
+        }
+        for (const job of reaped.failed) {
+          await deps.events?.jobSettled(tx, job.tenantId, job.id);
         }
         return reaped;
       });

@@ -53,12 +53,14 @@ export async function probeIsolation(
   const checks: ProbeCheck[] = [];
   for (const op of operations) {
     if (op.requires === 'public') continue;
-    const path = op.template.replace('{id}', jobId);
+    // Every id in the path is the owner's job's: no other tenant's
+    // object of any kind may answer to it.
+    const path = op.template.replace(/\{[^}]+\}/g, jobId);
     const callers: [ProbeCheck['caller'], string | undefined, number[]][] = [
       ['anonymous', undefined, [401]],
       ['other-tenant', options.other.token, expectedForOther(op)],
     ];
-    if (options.viewerToken && op.requires === 'exporter') {
+    if (options.viewerToken && BEYOND_VIEWER.has(op.requires)) {
       callers.push(['viewer', options.viewerToken, [403]]);
     }
     for (const [caller, token, expected] of callers) {
@@ -113,11 +115,23 @@ function exportBody(tenantId: string, from: Date, to: Date) {
 
 // Operations that answer about the caller alone: another tenant's token
 // gets 200 with its own data, which must not name the owner.
-const ABOUT_THE_CALLER = new Set(['GET /jobs', 'GET /me']);
+const ABOUT_THE_CALLER = new Set(['GET /jobs', 'GET /me', 'GET /webhooks']);
 
-/** The caller's own listing or profile answers 200; the rest 404. */
+// Operations that create something in the caller's own tenant: the
+// probe's body (an export request) is not one they accept.
+const CREATES_FOR_THE_CALLER = new Set(['POST /webhooks']);
+
+// Roles a viewer's token must be refused with 403.
+const BEYOND_VIEWER = new Set(['exporter', 'admin']);
+
+/**
+ * The caller's own listing or profile answers 200, a creation in its own
+ * tenant refuses the probe's body with 400; the rest answers 404.
+ */
 function expectedForOther(op: Operation): number[] {
-  return ABOUT_THE_CALLER.has(`${op.method} ${op.template}`) ? [200] : [404];
+  const key = `${op.method} ${op.template}`;
+  if (ABOUT_THE_CALLER.has(key)) return [200];
+  return CREATES_FOR_THE_CALLER.has(key) ? [400] : [404];
 }
 
 /**

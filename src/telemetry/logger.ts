@@ -32,7 +32,13 @@ export type LogEvent =
   | 'jobs.recovered'
   | 'seed.completed'
   | 'key.generated'
-  | 'ingest.file';
+  | 'ingest.file'
+  | 'webhook.delivered'
+  | 'webhook.retry'
+  | 'webhook.failed'
+  | 'webhook.disabled'
+  | 'webhook.reaped'
+  | 'webhook.error';
 
 export interface LoggerOptions {
   level: string;
