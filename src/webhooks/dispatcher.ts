@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { AuditTrail } from '../audit/index.js';
 import type { WebhookSettings } from '../config/index.js';
 import type { UrlPolicy } from '../net/index.js';
@@ -79,6 +80,10 @@ export class WebhookDispatcher {
         { batchSize: 1, pollingIntervalSeconds: 0.5 },
         async ([message]) => {
           if (!message || this.stopping) return;
+          // Embedded PGlite answers on the microtask queue: without this
+          // turn of the event loop, senders putting deliveries off could
+          // starve the timers and sockets of the attempts in flight.
+          await setImmediate();
           await this.deliver(message.data);
           boss.notifyWorker(id);
         },
