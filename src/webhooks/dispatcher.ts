@@ -1,4 +1,4 @@
-import { setImmediate } from 'node:timers/promises';
+import { setTimeout as delay, setImmediate } from 'node:timers/promises';
 import type { AuditTrail } from '../audit/index.js';
 import type { WebhookSettings } from '../config/index.js';
 import type { UrlPolicy } from '../net/index.js';
@@ -57,6 +57,7 @@ export class WebhookDispatcher {
   private readonly schedule: number[];
   private readonly workIds: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
   private reaper: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -84,7 +85,13 @@ export class WebhookDispatcher {
           // turn of the event loop, senders putting deliveries off could
           // starve the timers and sockets of the attempts in flight.
           await setImmediate();
-          await this.deliver(message.data);
+          const run = this.deliver(message.data);
+          this.running.add(run);
+          try {
+            await run;
+          } finally {
+            this.running.delete(run);
+          }
           boss.notifyWorker(id);
         },
       );
@@ -94,11 +101,22 @@ export class WebhookDispatcher {
     this.reaper.unref();
   }
 
+  /**
+   * Stops taking deliveries and waits, at most one attempt's timeout and
+   * a little, for the attempts in flight to be recorded; one cut short
+   * is sent again once its lease runs out.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.reaper);
     for (const timer of this.timers) clearTimeout(timer);
     await this.deps.queue.boss.offWork(WEBHOOK_QUEUE).catch(() => undefined);
+    await Promise.race([
+      Promise.allSettled([...this.running]),
+      delay(this.timeoutMs + 5000),
+    ]);
+    // pg-boss marks a message done just after its handler returns.
+    await delay(50);
   }
 
   /** Wakes idle pollers, for a process that just queued deliveries. */

@@ -11,6 +11,7 @@ import {
   Failpoints,
   JobService,
   startQueue,
+  type JobEvents,
   type StoredJob,
   type WorkerSettings,
 } from '../../src/jobs/index.js';
@@ -45,6 +46,7 @@ export interface JobHarness {
     options?: {
       faults?: string | Failpoints;
       policies?: RedactionPolicies;
+      events?: JobEvents;
     } & Partial<WorkerSettings>,
   ): Promise<ExportWorker>;
   /** Polls a job (of acme, unless told) until it reaches a status. */
@@ -110,7 +112,7 @@ export async function openJobHarness(
       from: new Date(now.getTime() - 60 * 24 * 3600 * 1000),
       to: new Date(now.getTime() + 24 * 3600 * 1000),
     },
-    startWorker: async ({ faults, policies, ...overrides } = {}) => {
+    startWorker: async ({ faults, policies, events, ...overrides } = {}) => {
       const worker = new ExportWorker(
         {
           db,
@@ -122,6 +124,7 @@ export async function openJobHarness(
           logger: silentLogger(),
           faults: typeof faults === 'string' ? new Failpoints(faults) : faults,
           policies,
+          events,
         },
         { ...settings, ...overrides },
       );
