@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import { inTenantScope } from '../../src/db/index.js';
 import { PackagerError } from '../../src/domain/index.js';
 import { deliveryQueries } from '../../src/webhooks/deliveries.js';
 import { endpointQueries } from '../../src/webhooks/endpoints.js';
@@ -201,6 +202,37 @@ describe.each(BACKENDS)('webhook delivery on %s', (backend) => {
     expect(delivery.lastError).toMatch(
       /URL refused: .*10\.255\.255\.1.*private/,
     );
+  });
+
+  it("hides acme's endpoints, events, deliveries and attempts from globex's scope", async () => {
+    receiver.script('/rls', () => ({ status: 200 }));
+    const { id } = await endpointAt('/rls');
+    await h.settled(id, await h.emit([id]));
+    const tables = [
+      'webhook_endpoints',
+      'webhook_messages',
+      'webhook_deliveries',
+      'webhook_attempts',
+    ];
+    for (const table of tables) {
+      const all = await h.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = 'acme'`,
+      );
+      expect(all.rows[0]?.n, table).toBeGreaterThan(0);
+      // No tenant filter: row-level security alone must hide them.
+      const seen = await inTenantScope(h.db, 'globex', (tx) =>
+        tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`),
+      );
+      expect(seen.rows[0]?.n, table).toBe(0);
+    }
+    await expect(
+      inTenantScope(h.db, 'globex', (tx) =>
+        tx.query(
+          `INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret,
+             created_by) VALUES ('x', 'acme', 'http://a', '{e}', 's', 'eve')`,
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
   });
 
   it('sends again a delivery whose sender died mid-attempt', async () => {
