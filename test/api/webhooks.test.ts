@@ -352,3 +352,42 @@ describe('the webhook API', () => {
     });
   });
 });
+
+describe('webhooks on the embedded database (PGlite)', () => {
+  let api: TestServer;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    api = await startTestServer({
+      now: NOW,
+      backend: 'pglite',
+      config: { security: { urlAllowList: ['127.0.0.1'] } },
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await receiver?.close();
+  });
+
+  it('delivers a signed ready event with the default settings', async () => {
+    const created = await api.call('POST', '/webhooks', {
+      body: { url: receiver.url('/embedded') },
+    });
+    expect(created.status).toBe(201);
+    const accepted = await api.call('POST', '/disclosures/export', {
+      body: anExportRequest('acme', WINDOW),
+    });
+    const jobId = accepted.json.jobId as string;
+    await waitForJob(api, jobId);
+    await receiver.waitFor('/embedded', 1);
+    const [got] = receiver.received('/embedded');
+    const event = new Webhook(created.json.secret as string).verify(
+      got?.body as Buffer,
+      got?.headers as Record<string, string>,
+    ) as { type: string; data: { jobId: string; jobUrl: string } };
+    expect(event.type).toBe('disclosure.export.ready');
+    expect(event.data.jobId).toBe(jobId);
+    expect(event.data.jobUrl).toBe(`${api.server.url}/jobs/${jobId}`);
+  });
+});
