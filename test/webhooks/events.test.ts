@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/index.js';
 import { LinkSigner } from '../../src/auth/index.js';
 import type { ArtifactKind } from '../../src/domain/index.js';
+import { jobQueries } from '../../src/jobs/index.js';
 import { silentLogger } from '../../src/telemetry/index.js';
 import {
   WebhookDispatcher,
@@ -223,8 +224,33 @@ describe.each(BACKENDS)('webhook events of export jobs on %s', (backend) => {
     expect(failures).toHaveLength(1);
   });
 
+  it('announces a job the reaper fails, its worker gone', async () => {
+    const { job } = await h.jobs.createExport({
+      tenantId: 'acme',
+      window: h.window,
+      artifacts: ['sboms'],
+      requestedBy: 'alice@acme.example',
+      idempotencyKey: null,
+    });
+    await h.db.query('UPDATE export_jobs SET max_attempts = 1 WHERE id = $1', [
+      job.id,
+    ]);
+    // A worker took it and died at once: its lease runs out in 1 ms.
+    expect(
+      await jobQueries.claim(h.db, 'acme', job.id, 'dead-worker', 1),
+    ).not.toBeNull();
+    const reaper = await h.startWorker({ events: emitter });
+    try {
+      const { type, data } = await eventFor(job.id);
+      expect(type).toBe('disclosure.export.failed');
+      expect(data.error?.code).toBe('DP_WORKER_LOST');
+    } finally {
+      await reaper.stop(0);
+    }
+  });
+
   it("sends nothing to another tenant's endpoint", () => {
-    expect(receiver.received('/acme').length).toBeGreaterThanOrEqual(4);
+    expect(receiver.received('/acme').length).toBeGreaterThanOrEqual(5);
     expect(receiver.received('/globex')).toEqual([]);
   });
 });
