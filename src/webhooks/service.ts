@@ -47,9 +47,13 @@ export class WebhookService {
   ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     await this.checkUrl(request.url);
     return this.db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [
-        this.tenantId,
-      ]);
+      // Two creations at once must not both pass the count. A lock on
+      // the tenant's row would need UPDATE on tenants, which the
+      // tenant-scoped role need not hold.
+      await tx.query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('dp.webhooks:' || $1, 0))",
+        [this.tenantId],
+      );
       if (
         (await endpointQueries.count(tx, this.tenantId)) >=
         MAX_ENDPOINTS_PER_TENANT

@@ -390,4 +390,24 @@ describe('webhooks on the embedded database (PGlite)', () => {
     expect(event.data.jobId).toBe(jobId);
     expect(event.data.jobUrl).toBe(`${api.server.url}/jobs/${jobId}`);
   });
+
+  it('refuses a tenant more than 20 endpoints', async () => {
+    const { json } = await api.call('GET', '/webhooks');
+    for (let n = json.webhooks.length; n < 20; n += 1) {
+      const made = await api.call('POST', '/webhooks', {
+        body: { url: receiver.url(`/many/${n}`) },
+      });
+      expect(made.status).toBe(201);
+    }
+    const over = await api.call('POST', '/webhooks', {
+      body: { url: receiver.url('/many/20') },
+    });
+    expect(over.status).toBe(409);
+    expect(over.json.code).toBe('DP_WEBHOOK_LIMIT');
+    const theirs = await api.call('POST', '/webhooks', {
+      token: api.tokens.globex,
+      body: { url: receiver.url('/globex') },
+    });
+    expect(theirs.status).toBe(201);
+  });
 });
