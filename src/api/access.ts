@@ -75,6 +75,26 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = Object.freeze({
   'GET /provenance/artifacts/{sha512}': { requires: 'viewer' },
   'GET /provenance/bundles/{sha512}': { requires: 'viewer' },
   'GET /analytics/adoption': { requires: 'operator' },
+  // Webhook endpoints hold secrets and send the tenant's data out.
+  'GET /webhooks': { requires: 'admin', aboutCaller: true },
+  'POST /webhooks': {
+    requires: 'admin',
+    audit: 'webhook.created',
+    aboutCaller: true,
+  },
+  'GET /webhooks/{id}': { requires: 'admin' },
+  'PATCH /webhooks/{id}': { requires: 'admin', audit: 'webhook.updated' },
+  'DELETE /webhooks/{id}': { requires: 'admin', audit: 'webhook.deleted' },
+  'POST /webhooks/{id}/rotate-secret': {
+    requires: 'admin',
+    audit: 'webhook.secret-rotated',
+  },
+  'GET /webhooks/{id}/deliveries': { requires: 'admin' },
+  'GET /webhooks/{id}/deliveries/{deliveryId}': { requires: 'admin' },
+  'POST /webhooks/{id}/deliveries/{deliveryId}/replay': {
+    requires: 'admin',
+    audit: 'webhook.delivery-replayed',
+  },
 });
 
 interface Matcher {

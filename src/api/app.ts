@@ -31,6 +31,7 @@ import { keyRoutes, type PublishedKeys } from './routes/keys.js';
 import { meRoutes } from './routes/me.js';
 import { provenanceRoutes } from './routes/provenance.js';
 import { analyticsRoutes } from './routes/analytics.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
@@ -119,6 +120,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(settingsRoutes(deps.scopes));
   app.use(provenanceRoutes(deps.scopes));
   app.use(analyticsRoutes(deps.db));
+  app.use(webhookRoutes(deps.scopes));
 
   app.use(notFound);
   app.use(

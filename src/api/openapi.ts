@@ -6,6 +6,7 @@ import {
 } from '../domain/index.js';
 import { ROUTE_ACCESS } from './access.js';
 import { SIGNING_ALGORITHMS, TRUST_FILE_MEDIA_TYPE } from '../signing/index.js';
+import { webhookPaths, webhookSchemas } from './webhookdoc.js';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const problemContent = { 'application/problem+json': { schema: problem } };
@@ -778,6 +779,7 @@ const schemas = {
       },
     },
   },
+  ...webhookSchemas,
 };
 
 // Every operation can meet these: an unreadable request (a malformed path
@@ -1202,6 +1204,7 @@ export const openApiDocument = withRequiredRoles({
         },
       },
     },
+    ...webhookPaths(authErrors),
     '/': {
       get: {
         summary: 'Redirects to the web UI at /ui/',

@@ -3,6 +3,7 @@ import type { EvidenceStore } from '../evidence/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { SettingsStore } from '../settings/index.js';
 import type { ProvenanceStore } from '../provenance/index.js';
+import type { WebhookService } from '../webhooks/index.js';
 
 /**
  * What a request may use of the database, for its caller's tenant only:
@@ -16,6 +17,7 @@ export interface TenantScope {
   evidence: EvidenceStore;
   settings: SettingsStore;
   provenance: ProvenanceStore;
+  webhooks: WebhookService;
 }
 
 export type TenantScopes = (tenantId: string) => TenantScope;

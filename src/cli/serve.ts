@@ -28,6 +28,7 @@ import {
 import {
   EXPORT_QUEUE,
   ExportWorker,
+  type JobEvents,
   JobService,
   RetentionSweeper,
   queueSchemaOf,
@@ -41,6 +42,7 @@ import type { Logger } from '../telemetry/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
 export { PACKAGE_VERSION } from './runtime.js';
+import { startWebhooks, type Webhooks } from './webhooks.js';
 import { demoTokensFile, loadOrCreateDemoTokens } from './tokens.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -93,6 +95,7 @@ export async function startServer(
   let worker: ExportWorker | undefined;
   let appLogin: Database | undefined;
   let retention: RetentionSweeper | undefined;
+  let webhooks: Webhooks | undefined;
   try {
     const tokens = await prepareTenants(
       runtime,
@@ -105,20 +108,27 @@ export async function startServer(
     );
     const jobs = new JobService(runtime.db, boss, config.jobs, runtime.metrics);
     if (runtime.db.kind === 'pglite') await recoverEmbedded(runtime, jobs);
+    const linkSecret = await loadOrCreateLinkSecret(
+      config.dataDir,
+      config.security.linkSecret,
+    );
+    let baseUrl = config.publicUrl ?? '';
+    webhooks = await startWebhooks(runtime, boss, {
+      send: withWorker,
+      linkSecret,
+      publicUrl: () => baseUrl,
+    });
     if (withWorker) {
-      const started = new ExportWorker(workerDeps(runtime, boss), {
-        ...config.jobs,
-        concurrency: config.workerConcurrency,
-      });
+      const started = new ExportWorker(
+        workerDeps(runtime, boss, webhooks.emitter),
+        { ...config.jobs, concurrency: config.workerConcurrency },
+      );
       await started.start();
       jobs.onEnqueued = () => started.wake();
       worker = started;
       retention = startRetention(runtime);
     }
-    const links = new LinkSigner(
-      await loadOrCreateLinkSecret(config.dataDir, config.security.linkSecret),
-      config.security.linkTtlSeconds,
-    );
+    const links = new LinkSigner(linkSecret, config.security.linkTtlSeconds);
     await grantQueueToAppRole(runtime.db, queueSchemaOf(runtime.db));
     appLogin = config.databaseAppUrl
       ? await openAppLogin(config.databaseAppUrl, runtime.db.schema)
@@ -138,7 +148,13 @@ export async function startServer(
         ingestMaxBytes: config.ingestMaxBytes,
         operatorTokens: config.operatorTokens,
       },
-      scopes: tenantScopes(appLogin ?? runtime.db, runtime, boss, jobs),
+      scopes: tenantScopes(
+        appLogin ?? runtime.db,
+        runtime,
+        boss,
+        jobs,
+        webhooks,
+      ),
       links,
       oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
       flags,
@@ -155,9 +171,11 @@ export async function startServer(
     });
     const { port } = http.address() as AddressInfo;
     const url = `http://${config.host}:${port}`;
+    baseUrl ||= url;
     logger.info({ event: 'server.started', url }, 'listening');
     const queue = boss;
     const ownLogin = appLogin;
+    const hooks = webhooks;
     return {
       url,
       runtime,
@@ -174,6 +192,7 @@ export async function startServer(
         http.closeAllConnections();
         await retention?.stop();
         await worker?.stop();
+        await hooks.stop();
         await queue.stop({ graceful: false, wait: true });
         await ownLogin?.close();
         await runtime.close();
@@ -183,6 +202,7 @@ export async function startServer(
   } catch (error) {
     await retention?.stop().catch(() => undefined);
     await worker?.stop(0).catch(() => undefined);
+    await webhooks?.stop().catch(() => undefined);
     await boss?.stop({ graceful: false, wait: true }).catch(() => undefined);
     await appLogin?.close().catch(() => undefined);
     await runtime.close();
@@ -218,10 +238,21 @@ export async function startWorkerProcess(
     boss = await startQueue(runtime.db, (error) =>
       logger.error({ event: 'worker.error', err: error }, 'queue error'),
     );
-    const worker = new ExportWorker(workerDeps(runtime, boss), {
-      ...config.jobs,
-      concurrency: config.workerConcurrency,
+    // Links in webhook events must verify on the API: scaled out, every
+    // process needs the same DP_LINK_SECRET (docs/webhooks.md).
+    const webhooks = await startWebhooks(runtime, boss, {
+      send: true,
+      linkSecret: await loadOrCreateLinkSecret(
+        config.dataDir,
+        config.security.linkSecret,
+      ),
+      publicUrl: () =>
+        config.publicUrl ?? `http://${config.host}:${config.port}`,
     });
+    const worker = new ExportWorker(
+      workerDeps(runtime, boss, webhooks.emitter),
+      { ...config.jobs, concurrency: config.workerConcurrency },
+    );
     await worker.start();
     const retention = startRetention(runtime);
     const queue = boss;
@@ -241,6 +272,7 @@ export async function startWorkerProcess(
         await metrics?.close();
         await retention.stop();
         await worker.stop();
+        await webhooks.stop();
         await queue.stop({ graceful: false, wait: true });
         await runtime.close();
       },
@@ -252,8 +284,13 @@ export async function startWorkerProcess(
   }
 }
 
-function workerDeps(runtime: Runtime, boss: PgBoss) {
-  return { ...runtime, boss, provenance: runtime.provenanceStores.shared };
+function workerDeps(runtime: Runtime, boss: PgBoss, events: JobEvents) {
+  return {
+    ...runtime,
+    boss,
+    events,
+    provenance: runtime.provenanceStores.shared,
+  };
 }
 
 /** The retention sweep, now and every DP_RETENTION_INTERVAL_SECONDS. */
@@ -388,6 +425,7 @@ function tenantScopes(
   runtime: Runtime,
   boss: PgBoss,
   shared: JobService,
+  webhooks: Webhooks,
 ): TenantScopes {
   return (tenantId) => {
     const db = tenantScopedDatabase(login, tenantId);
@@ -400,6 +438,7 @@ function tenantScopes(
       evidence,
       settings: new SettingsStore(db),
       provenance: runtime.provenanceStores.forTenant(tenantId),
+      webhooks: webhooks.serviceFor(db, tenantId),
     };
   };
 }

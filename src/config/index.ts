@@ -6,6 +6,10 @@ import { PackagerError } from '../domain/index.js';
 import { Failpoints } from '../jobs/failpoints.js';
 import { policiesFromFile } from '../redaction/index.js';
 import { connectorsFromFile } from '../sources/config.js';
+import {
+  DEFAULT_RETRY_SCHEDULE,
+  parseRetrySchedule,
+} from '../webhooks/schedule.js';
 
 const count = (min: number, max: number) =>
   z.coerce.number().int().min(min).max(max);
@@ -136,6 +140,33 @@ const storageSchema = z
 
 export type StorageSettings = z.infer<typeof storageSchema>;
 export type S3Settings = z.infer<typeof s3Schema>;
+/** Webhook delivery; docs/webhooks.md explains each setting. */
+const webhooksSchema = z.object({
+  retrySchedule: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE)
+    .superRefine((spec, ctx) => {
+      try {
+        parseRetrySchedule(spec);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  timeoutSeconds: z.coerce.number().min(0.01).max(300).default(15),
+  endpointConcurrency: count(1, 100).default(2),
+  concurrency: count(1, 64).default(4),
+  linkTtlSeconds: count(60, 7 * 86_400).default(86_400),
+});
+
+export type WebhookSettings = z.infer<typeof webhooksSchema>;
+
+const WEBHOOK_ENV: Record<keyof WebhookSettings, string> = {
+  retrySchedule: 'DP_WEBHOOK_RETRY_SCHEDULE',
+  timeoutSeconds: 'DP_WEBHOOK_TIMEOUT_SECONDS',
+  endpointConcurrency: 'DP_WEBHOOK_ENDPOINT_CONCURRENCY',
+  concurrency: 'DP_WEBHOOK_CONCURRENCY',
+  linkTtlSeconds: 'DP_WEBHOOK_LINK_TTL_SECONDS',
+};
 
 /** The environment variable of each job setting. */
 const JOB_ENV: Record<keyof JobSettings, string> = {
@@ -159,6 +190,9 @@ const JOB_ENV: Record<keyof JobSettings, string> = {
 const ENV_NAMES: Record<string, string> = {
   ...Object.fromEntries(
     Object.entries(JOB_ENV).map(([field, name]) => [`jobs.${field}`, name]),
+  ),
+  ...Object.fromEntries(
+    Object.entries(WEBHOOK_ENV).map(([f, name]) => [`webhooks.${f}`, name]),
   ),
   port: 'DP_PORT',
   workerConcurrency: 'DP_WORKER_CONCURRENCY',
@@ -261,6 +295,7 @@ const configSchema = z.object({
   neo4jUser: z.string().min(1).default('neo4j'),
   neo4jPassword: z.string().optional(),
   telemetry: telemetrySchema,
+  webhooks: webhooksSchema,
   /** A JSON file of feature flag rules; docs/operations.md shows one. */
   flagsFile: z.string().min(1).optional(),
   /** `flag=on|off` and `flag@tenant=on|off` entries over the file's. */
@@ -276,10 +311,17 @@ export type OperatorToken = z.infer<typeof operatorTokenSchema>;
 export type ConfigOverrides = Partial<
   Omit<
     Config,
-    'jobs' | 'security' | 'apiTokens' | 'oidc' | 'storage' | 'telemetry'
+    | 'jobs'
+    | 'webhooks'
+    | 'security'
+    | 'apiTokens'
+    | 'oidc'
+    | 'storage'
+    | 'telemetry'
   >
 > & {
   jobs?: Partial<JobSettings>;
+  webhooks?: Partial<WebhookSettings>;
   storage?: Partial<Omit<StorageSettings, 's3'>> & {
     s3?: Partial<S3Settings>;
   };
@@ -356,6 +398,15 @@ export function loadConfig(
       ...(file.telemetry as object | undefined),
       ...telemetryFromEnv(env),
       ...overrides.telemetry,
+    },
+    webhooks: {
+      ...(file.webhooks as object | undefined),
+      ...stripUndefined(
+        Object.fromEntries(
+          Object.entries(WEBHOOK_ENV).map(([f, name]) => [f, env[name]]),
+        ),
+      ),
+      ...overrides.webhooks,
     },
   };
   const result = configSchema.safeParse(merged);

@@ -145,6 +145,20 @@ export const ERROR_CATALOG = Object.freeze({
     status: 503,
     title: 'A dependency of the service does not answer',
   },
+  DP_WEBHOOK_NOT_FOUND: { status: 404, title: 'Webhook endpoint not found' },
+  DP_DELIVERY_NOT_FOUND: { status: 404, title: 'Webhook delivery not found' },
+  DP_DELIVERY_NOT_REPLAYABLE: {
+    status: 409,
+    title: 'Only a failed webhook delivery can be replayed',
+  },
+  DP_WEBHOOK_DISABLED: {
+    status: 409,
+    title: 'The webhook endpoint is disabled',
+  },
+  DP_WEBHOOK_LIMIT: {
+    status: 409,
+    title: 'The tenant has as many webhook endpoints as allowed',
+  },
   DP_INTERNAL: { status: 500, title: 'Internal error' },
 });
 

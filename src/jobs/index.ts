@@ -1,7 +1,12 @@
 export { JobService } from './service.js';
 export type { CreatedJob, ExportJobRequest } from './service.js';
 export type { StoredJob } from './repository.js';
-export { startQueue, queueSchemaOf, EXPORT_QUEUE } from './queue.js';
+export {
+  startQueue,
+  queueSchemaOf,
+  sendInTransaction,
+  EXPORT_QUEUE,
+} from './queue.js';
 export {
   ExportWorker,
   bundleKeyOf,
@@ -10,6 +15,7 @@ export {
   type WorkerDeps,
   type WorkerSettings,
 } from './worker.js';
+export type { JobEvents } from './events.js';
 export { Failpoints, FAILPOINT_NAMES } from './failpoints.js';
 export type { FailpointName } from './failpoints.js';
 export { classifyFailure } from './failures.js';

@@ -74,3 +74,18 @@ export async function enqueueExport(
 // pg-boss refuses expiries of a day or more; the lease, not this, is what
 // tells a dead worker from a slow one.
 const MESSAGE_EXPIRY_SECONDS = 23 * 3600;
+
+/**
+ * Sends a message to any queue inside the caller's transaction, for
+ * other modules' work that must commit or roll back with their rows.
+ */
+export async function sendInTransaction(
+  boss: PgBoss,
+  db: Database,
+  tx: Queryable,
+  queue: string,
+  data: object,
+  options: PgBoss.SendOptions = {},
+): Promise<void> {
+  await boss.send(queue, data, { ...options, db: toBossDb(db, tx) });
+}

@@ -45,6 +45,7 @@ import {
 import { backoffDelay } from './backoff.js';
 import type { Connectors } from '../sources/index.js';
 import { Failpoints } from './failpoints.js';
+import type { JobEvents } from './events.js';
 import { classifyFailure } from './failures.js';
 import { runExport, type ExportOutcome } from './pipeline.js';
 import { EXPORT_QUEUE, enqueueExport, type ExportMessage } from './queue.js';
@@ -67,6 +68,8 @@ export interface WorkerDeps {
   connectors?: Connectors;
   /** Where published bundles are recorded; nowhere when absent. */
   provenance?: ProvenanceStore;
+  /** Told of final statuses in their transaction (webhook events). */
+  events?: JobEvents;
   /** Records export.completed, .partial and .failed when present. */
   analytics?: Analytics;
   /** Told when a job ends (webhooks); nothing is told when absent. */
@@ -576,7 +579,7 @@ export class ExportWorker {
       if (!(await jobQueries.lockHeld(tx, lease))) return false;
       await deps.objects.move(staging, key);
       await this.faults.reach('publish.after', signal);
-      return jobQueries.finish(tx, lease, {
+      const finished = await jobQueries.finish(tx, lease, {
         status,
         progress: {
           stage: 'done',
@@ -598,6 +601,8 @@ export class ExportWorker {
           signature: result.zipSignature,
         },
       });
+      if (finished) await deps.events?.jobSettled(tx, job.tenantId, job.id);
+      return finished;
     });
     if (!published) {
       await deps.objects.delete(staging).catch(() => undefined);
@@ -764,15 +769,19 @@ export class ExportWorker {
       }
       return given ? 'retry' : 'stopped';
     }
-    const ended = await jobQueries
-      .finish(deps.db, lease, {
-        status: 'failed',
-        progress: last,
-        counts: {},
-        kinds: {},
-        warnings: [],
-        error: failure.error,
-        bundle: null,
+    const ended = await deps.db
+      .transaction(async (tx) => {
+        const finished = await jobQueries.finish(tx, lease, {
+          status: 'failed',
+          progress: last,
+          counts: {},
+          kinds: {},
+          warnings: [],
+          error: failure.error,
+          bundle: null,
+        });
+        if (finished) await deps.events?.jobSettled(tx, job.tenantId, job.id);
+        return finished;
       })
       .catch((cause: unknown) => {
         // The lease will expire and the reaper will settle the job.
@@ -839,6 +848,9 @@ export class ExportWorker {
             jobId: job.id,
             tenantId: job.tenantId,
           });
+        }
+        for (const job of reaped.failed) {
+          await deps.events?.jobSettled(tx, job.tenantId, job.id);
         }
         return reaped;
       });

@@ -59,7 +59,11 @@ export async function probeIsolation(
   const checks: ProbeCheck[] = [];
   for (const op of operations) {
     if (op.requires === 'public') continue;
-    const path = op.template.replace('{id}', jobId).replace('{sha512}', digest);
+    // Every other id in the path is the owner's job's: no other tenant's
+    // object of any kind may answer to it.
+    const path = op.template
+      .replace('{sha512}', digest)
+      .replace(/\{[^}]+\}/g, jobId);
     const callers: [ProbeCheck['caller'], string | undefined, number[]][] = [
       ['anonymous', undefined, [401]],
       ['other-tenant', options.other.token, expectedForOther(op)],
@@ -151,13 +155,13 @@ function exportBody(tenantId: string, from: Date, to: Date) {
  * alone (`x-about-caller`: a listing, a profile, its settings) answers it
  * 200 with its own data, which must not name the owner; a write of that
  * kind is sent without a body, so that the probe never changes a canary,
- * and must be refused as invalid (400). A platform operator's route
+ * and must be refused as invalid (400, or 415 with no content type). A platform operator's route
  * refuses every tenant's token (403); anything else answers 404.
  */
 function expectedForOther(op: Operation): number[] {
   if (op.requires === 'operator') return [403];
   if (!op.aboutCaller) return [404];
-  return op.method === 'GET' ? [200] : [400];
+  return op.method === 'GET' ? [200] : [400, 415];
 }
 
 /**

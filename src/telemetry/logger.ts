@@ -47,6 +47,12 @@ export const LOG_EVENTS = Object.freeze([
   'provenance.error',
   'security.shared-login',
   'audit.failed',
+  'webhook.delivered',
+  'webhook.disabled',
+  'webhook.error',
+  'webhook.failed',
+  'webhook.reaped',
+  'webhook.retry',
 ] as const);
 
 export type LogEvent = (typeof LOG_EVENTS)[number];

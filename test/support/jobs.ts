@@ -11,6 +11,7 @@ import {
   Failpoints,
   JobService,
   startQueue,
+  type JobEvents,
   type StoredJob,
   type WorkerSettings,
 } from '../../src/jobs/index.js';
@@ -47,6 +48,7 @@ export interface JobHarness {
       faults?: string | Failpoints;
       policies?: RedactionPolicies;
       provenance?: ProvenanceStore;
+      events?: JobEvents;
     } & Partial<WorkerSettings>,
   ): Promise<ExportWorker>;
   /** Polls a job (of acme, unless told) until it reaches a status. */
@@ -116,6 +118,7 @@ export async function openJobHarness(
       faults,
       policies,
       provenance,
+      events,
       ...overrides
     } = {}) => {
       const worker = new ExportWorker(
@@ -130,6 +133,7 @@ export async function openJobHarness(
           faults: typeof faults === 'string' ? new Failpoints(faults) : faults,
           policies,
           provenance,
+          events,
         },
         { ...settings, ...overrides },
       );
