@@ -6,13 +6,23 @@ export interface Tenant {
   readonly name: string;
   /** True for the demo tenants seeded with the product's own sample evidence. */
   readonly sample: boolean;
+  /**
+   * Jurisdiction tags (EU, US-CA, ...) every file of the tenant's bundles
+   * carries. Left as stored when a save does not give them.
+   */
+  readonly jurisdictions?: readonly string[];
 }
 
 /** One audit event normalised to the fields every source format shares. */
 export interface AuditEvent {
   readonly tenantId: string;
-  /** The event's own time. */
+  /** The event's own time, to the millisecond it falls in (cut). */
   readonly eventTime: Date;
+  /**
+   * The time in UTC with every digit the source wrote, when that says
+   * more than eventTime: sub-millisecond digits, or a leap second.
+   */
+  readonly eventTimeExact?: string | null;
   /** The source's id for the event, unique within the tenant and format. */
   readonly id: string;
   readonly actor: string | null;

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { PackagerError } from '../domain/index.js';
+import { exactTimeOf, PackagerError } from '../domain/index.js';
+import type { GenericAuditFields } from './formats/generic.js';
 import type { ObjectStore } from '../storage/index.js';
 import { detectEvidence, type Detection } from './detect.js';
 import {
@@ -37,6 +38,10 @@ export interface IngestOptions {
   maxFileBytes?: number;
   /** Longest JSON Lines record; a longer line is a line error. */
   maxLineBytes?: number;
+  /** Where the fields sit in JSON Lines audit logs of no known format. */
+  genericAudit?: GenericAuditFields;
+  /** Tags given with the files, kept in each document's metadata. */
+  tags?: string[];
 }
 
 interface Context extends IngestOptions {
@@ -98,11 +103,12 @@ async function ingestFile(
 ): Promise<IngestFileResult> {
   if (typeof file !== 'string') return failed(file.path, file.error);
   // Audit logs are the one kind of evidence that grows without bound.
-  const streamed = await streamableFormat(file, ctx.maxLineBytes);
+  const options = { genericAudit: ctx.genericAudit };
+  const streamed = await streamableFormat(file, ctx.maxLineBytes, options);
   if (streamed) return streamAuditFile(ctx, file, streamed);
   const bytes = await readBounded(file, ctx.maxFileBytes);
   if (typeof bytes === 'string') return failed(file, bytes);
-  const detection = detectEvidence(file, bytes);
+  const detection = detectEvidence(file, bytes, options);
   try {
     return await storeDetection(ctx, file, bytes, detection);
   } catch (error) {
@@ -147,9 +153,36 @@ async function storeEvents(
     format: detection.format,
     items: inserted,
     errors,
-    warnings: [...detection.warnings, ...conflictWarning(name, conflicting)],
+    warnings: [
+      ...detection.warnings.map((w) => `${name} ${w}`),
+      ...conflictWarning(name, conflicting),
+    ],
   };
 }
+
+/**
+ * What the index keeps of a document beyond its columns: the format's
+ * facts, the rule that chose its time (docs/evidence-formats.md) and the
+ * time with every digit it was written with, tags, and warnings.
+ */
+function documentMetadata(
+  detection: Extract<Detection, { type: 'document' }>,
+  warnings: string[],
+  tags: string[] | undefined,
+): Record<string, unknown> {
+  const time = detection.eventTime;
+  const exact = time ? exactTimeOf(time) : null;
+  return {
+    ...detection.metadata,
+    eventTimeRule: detection.eventTimeRule ?? INGEST_RULE,
+    ...(time && exact !== time.toISOString() ? { eventTimeExact: exact } : {}),
+    ...(tags && tags.length > 0 ? { tags: [...new Set(tags)].sort() } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}
+
+/** The rule of a document that states no time of its own. */
+export const INGEST_RULE = 'ingest time (the document states none)';
 
 async function storeDocument(
   ctx: Context,
@@ -181,10 +214,7 @@ async function storeDocument(
     size: bytes.length,
     sha512,
     location,
-    metadata:
-      warnings.length > 0
-        ? { ...detection.metadata, warnings }
-        : detection.metadata,
+    metadata: documentMetadata(detection, warnings, ctx.tags),
     ingestedAt,
   });
   return {

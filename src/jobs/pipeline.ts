@@ -95,6 +95,7 @@ export async function runExport(
     tenantId: tenant.id,
     window,
     kinds: artifacts,
+    jurisdictions: tenant.jurisdictions,
     signal: control.signal,
     faults: control.faults,
     retry: control.sourceRetry,

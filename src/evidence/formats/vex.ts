@@ -3,6 +3,7 @@ import {
   tally,
   toObjects,
   toText,
+  pickTime,
   toTime,
   type DocumentFacts,
   type JsonObject,
@@ -35,7 +36,10 @@ export function readOpenVex(doc: JsonObject): DocumentFacts {
     format: 'openvex',
     specVersion: version ?? '0.0.1',
     mediaType: 'application/json',
-    eventTime: toTime(doc.timestamp),
+    ...pickTime(
+      [toTime(doc.timestamp), 'timestamp'],
+      [latestStatementTime(doc), 'latest statements[].timestamp'],
+    ),
     metadata: {
       id: toText(doc['@id']),
       author: toText(doc.author),
@@ -69,7 +73,16 @@ export function readCsafVex(value: JsonObject): DocumentFacts {
     format: 'csaf-vex',
     specVersion: toText(doc.csaf_version),
     mediaType: 'application/json',
-    eventTime: toTime(tracking.current_release_date),
+    ...pickTime(
+      [
+        toTime(tracking.current_release_date),
+        'document.tracking.current_release_date',
+      ],
+      [
+        toTime(tracking.initial_release_date),
+        'document.tracking.initial_release_date',
+      ],
+    ),
     metadata: {
       id: toText(tracking.id),
       title: toText(doc.title),
@@ -79,4 +92,16 @@ export function readCsafVex(value: JsonObject): DocumentFacts {
     },
     warnings: [],
   };
+}
+
+// OpenVEX 0.0.1 may date only its statements; the latest is when the
+// document last changed.
+function latestStatementTime(doc: JsonObject): Date | null {
+  const times = toObjects(doc.statements)
+    .map((s) => toTime(s.timestamp))
+    .filter((t): t is Date => t !== null);
+  return times.reduce<Date | null>(
+    (latest, t) => (!latest || t.getTime() > latest.getTime() ? t : latest),
+    null,
+  );
 }
