@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { exactTimeOf, PackagerError } from '../domain/index.js';
 import type { GenericAuditFields } from './formats/generic.js';
 import type { ObjectStore } from '../storage/index.js';
+import type { Metrics } from '../telemetry/index.js';
 import { detectEvidence, type Detection } from './detect.js';
 import {
   conflictWarning,
@@ -42,6 +43,8 @@ export interface IngestOptions {
   genericAudit?: GenericAuditFields;
   /** Tags given with the files, kept in each document's metadata. */
   tags?: string[];
+  /** Counts files and what was noticed in them (dp_evidence_*). */
+  metrics?: Metrics;
 }
 
 interface Context extends IngestOptions {
@@ -75,6 +78,7 @@ export async function ingestPaths(
   for (const start of options.paths) {
     for await (const file of walk(start)) {
       const result = await ingestFile(context, file);
+      if (options.metrics) countFile(options.metrics, result);
       files.push(result);
       options.onFile?.(result);
     }
@@ -84,6 +88,24 @@ export async function ingestPaths(
   // index; PGlite has no autovacuum to gather them after a bulk load.
   if (summary.stored > 0) await options.store.refreshStatistics();
   return summary;
+}
+
+function countFile(metrics: Metrics, result: IngestFileResult): void {
+  const format = result.format ?? 'unrecognised';
+  metrics.evidenceFiles.inc({
+    kind: result.kind ?? 'unknown',
+    format,
+    status: result.status,
+  });
+  // A refused file's one error is its reason, not a record left out.
+  const lineErrors = result.status === 'failed' ? 0 : result.errors.length;
+  if (lineErrors > 0) {
+    metrics.evidenceProblems.inc({ format, problem: 'line-error' }, lineErrors);
+  }
+  const warnings = result.warnings?.length ?? 0;
+  if (warnings > 0) {
+    metrics.evidenceProblems.inc({ format, problem: 'warning' }, warnings);
+  }
 }
 
 function summarise(files: IngestFileResult[]): IngestSummary {
