@@ -165,7 +165,7 @@ export interface ParsedAuditEvent {
   action: string | null;
   resource: string | null;
   outcome: string | null;
-  /** The record as read: see docs/formats.md for each format's rule. */
+  /** The record as read: see docs/evidence-formats.md for each format's rule. */
   original: string;
 }
 
