@@ -109,6 +109,8 @@ export function readSpdx3(doc: JsonObject): DocumentFacts {
     ...pickTime([toTime(info.created), '@graph CreationInfo created']),
     metadata: {
       name: toText(document?.name),
+      // SPDX 3 has no document namespace; the document's IRI names it.
+      documentId: toText(document?.spdxId),
       elementCount: graph.length,
       packageCount: count('software_Package'),
       fileCount: count('software_File'),

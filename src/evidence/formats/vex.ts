@@ -89,6 +89,7 @@ export function readCsafVex(value: JsonObject): DocumentFacts {
       publisher: isObject(doc.publisher) ? toText(doc.publisher.name) : null,
       vulnerabilityCount: vulnerabilities.length,
       cves: vulnerabilities.map((v) => toText(v.cve)),
+      statuses: csafStatuses(vulnerabilities),
     },
     warnings: [],
   };
@@ -104,4 +105,21 @@ function latestStatementTime(doc: JsonObject): Date | null {
     (latest, t) => (!latest || t.getTime() > latest.getTime() ? t : latest),
     null,
   );
+}
+
+/**
+ * How many products each CSAF product_status names, over all
+ * vulnerabilities (CSAF 2.0 §3.2.3.9: known_not_affected, fixed, ...):
+ * the statements of a CSAF VEX and their statuses.
+ */
+function csafStatuses(vulnerabilities: JsonObject[]): Record<string, number> {
+  const statuses: Record<string, number> = {};
+  for (const v of vulnerabilities) {
+    const status = isObject(v.product_status) ? v.product_status : {};
+    for (const [name, products] of Object.entries(status)) {
+      const count = Array.isArray(products) ? products.length : 0;
+      statuses[name] = (statuses[name] ?? 0) + count;
+    }
+  }
+  return statuses;
 }
