@@ -14,8 +14,9 @@ export function ingestCommand(
     .description('read evidence files and folders into a tenant')
     .requiredOption('--tenant <id>', 'the tenant that owns the evidence')
     .option(
-      '--tag <tag...>',
-      'tags for every file read, such as jurisdiction:EU (repeatable)',
+      '--tag <tag>',
+      'a tag for every file read, such as jurisdiction:EU (repeatable)',
+      (tag: string, tags: string[] = []) => [...tags, tag],
     )
     .option('--data-dir <dir>', 'data directory')
     .argument('<paths...>', 'files or folders')
