@@ -327,7 +327,10 @@ describe('the command line', () => {
       ); // prettier-ignore
       expect(add.code).toBe(0);
       const file = path.join(work, 'tagged.cdx.json');
-      await writeFile(file, JSON.stringify(aCycloneDx('2026-01-05T00:00:00Z')));
+      const day = 24 * 3600 * 1000;
+      const at = (offset: number) =>
+        new Date(Date.now() + offset * day).toISOString();
+      await writeFile(file, JSON.stringify(aCycloneDx(at(-1))));
       const ingest = await runCli(
         'ingest', '--tenant', 'eu-co', '--tag', 'jurisdiction:FR', file,
       ); // prettier-ignore
@@ -335,12 +338,18 @@ describe('the command line', () => {
       const out = path.join(work, 'eu-co.zip');
       const result = await runCli(
         'export', '--tenant', 'eu-co', '--out', out, '--no-progress',
-        '--from', '2026-01-01T00:00:00Z', '--to', '2026-02-01T00:00:00Z',
+        '--from', at(-30), '--to', at(1),
       ); // prettier-ignore
       expect(result.code).toBe(0);
       const manifest = JSON.parse(
         (await readZipEntries(out)).get('manifest.json')?.toString() ?? '',
       ) as { files: { kind: string; jurisdictions?: string[] }[] };
+      // Setting them is in the tenant's own audit trail.
+      const entries = await readZipEntries(out);
+      const audit = [...entries].find(([n]) => n.startsWith('audit-events/'));
+      expect(audit?.[1].toString()).toContain(
+        '"action":"tenant.jurisdictions.set"',
+      );
       expect(manifest.files.find((f) => f.kind === 'sboms')).toMatchObject({
         jurisdictions: ['DE', 'EU', 'FR'],
         eventTimeRule: 'metadata.timestamp',

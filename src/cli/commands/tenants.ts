@@ -36,12 +36,23 @@ export function tenantsCommand(io: CliIo): Command {
         }
         const existed = await withRuntime(opts, async (rt) => {
           const before = await rt.store.getTenant(id);
+          const jurisdictions = toJurisdictions(opts.jurisdictions);
           await rt.store.saveTenant({
             id,
             name: opts.name,
             sample: false,
-            jurisdictions: toJurisdictions(opts.jurisdictions),
+            jurisdictions,
           });
+          // Jurisdictions are a tenant setting every later bundle carries.
+          if (jurisdictions) {
+            await rt.audit.record({
+              tenantId: id,
+              actor: 'operator',
+              action: 'tenant.jurisdictions.set',
+              resource: `tenant/${id}`,
+              outcome: 'success',
+            });
+          }
           return before;
         });
         io.out(
