@@ -6,11 +6,6 @@ export interface Tenant {
   readonly name: string;
   /** True for the demo tenants seeded with the product's own sample evidence. */
   readonly sample: boolean;
-  /**
-   * Jurisdiction tags (EU, US-CA, ...) every file of the tenant's bundles
-   * carries. Left as stored when a save does not give them.
-   */
-  readonly jurisdictions?: readonly string[];
 }
 
 /** One audit event normalised to the fields every source format shares. */

@@ -9,18 +9,8 @@ import type { EvidenceStore } from './store.js';
 
 /** The two demo tenants an empty embedded store is seeded with. */
 export const DEMO_TENANTS: readonly Tenant[] = Object.freeze([
-  {
-    id: 'acme',
-    name: 'Acme Corp (sample)',
-    sample: true,
-    jurisdictions: ['EU'],
-  },
-  {
-    id: 'globex',
-    name: 'Globex Corporation (sample)',
-    sample: true,
-    jurisdictions: ['US'],
-  },
+  { id: 'acme', name: 'Acme Corp (sample)', sample: true },
+  { id: 'globex', name: 'Globex Corporation (sample)', sample: true },
 ]);
 
 export interface SeedResult {

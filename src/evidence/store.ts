@@ -50,17 +50,15 @@ export class EvidenceStore {
 
   async saveTenant(tenant: Tenant): Promise<void> {
     await this.db.query(
-      `INSERT INTO tenants (id, name, sample, jurisdictions)
-       VALUES ($1, $2, $3, coalesce($4::text[], '{}'))
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
-         jurisdictions = coalesce($4::text[], tenants.jurisdictions)`,
-      [tenant.id, tenant.name, tenant.sample, tenant.jurisdictions ?? null],
+      `INSERT INTO tenants (id, name, sample) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name`,
+      [tenant.id, tenant.name, tenant.sample],
     );
   }
 
   async getTenant(id: string): Promise<Tenant | null> {
     const { rows } = await this.db.query<Tenant>(
-      'SELECT id, name, sample, jurisdictions FROM tenants WHERE id = $1',
+      'SELECT id, name, sample FROM tenants WHERE id = $1',
       [id],
     );
     return rows[0] ?? null;
@@ -68,7 +66,7 @@ export class EvidenceStore {
 
   async listTenants(): Promise<Tenant[]> {
     const { rows } = await this.db.query<Tenant>(
-      'SELECT id, name, sample, jurisdictions FROM tenants ORDER BY id',
+      'SELECT id, name, sample FROM tenants ORDER BY id',
     );
     return rows;
   }

@@ -39,6 +39,11 @@ export interface ExportDeps {
   signedAt?: Date;
   /** Each tenant's redaction policy; DEFAULT_POLICY when absent. */
   policies?: RedactionPolicies;
+  /**
+   * A tenant's jurisdiction tags (its settings), which every file of its
+   * bundles carries in the manifest; none when absent.
+   */
+  jurisdictionsOf?: (tenantId: string) => Promise<readonly string[]>;
 }
 
 export interface ExportControl {
@@ -95,7 +100,7 @@ export async function runExport(
     tenantId: tenant.id,
     window,
     kinds: artifacts,
-    jurisdictions: tenant.jurisdictions,
+    jurisdictions: (await deps.jurisdictionsOf?.(tenant.id)) ?? [],
     signal: control.signal,
     faults: control.faults,
     retry: control.sourceRetry,

@@ -46,6 +46,8 @@ export interface WorkerDeps {
   faults?: Failpoints;
   /** Each tenant's redaction policy; the default policy when absent. */
   policies?: RedactionPolicies;
+  /** A tenant's jurisdiction tags, for the manifest (ExportDeps). */
+  jurisdictionsOf?: (tenantId: string) => Promise<readonly string[]>;
 }
 
 export type WorkerSettings = JobSettings & { concurrency: number };

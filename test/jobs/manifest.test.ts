@@ -49,7 +49,11 @@ describe.each(BACKENDS)(
         objects: h.objects,
         tags: ['jurisdiction:DE', 'team:payments'],
       });
-      const worker = await h.startWorker();
+      // The tenant's settings name EU (tenant_settings.jurisdiction_tags).
+      const worker = await h.startWorker({
+        jurisdictionsOf: (tenantId) =>
+          Promise.resolve(tenantId === 'acme' ? ['EU'] : []),
+      });
       let job: StoredJob;
       try {
         ({ job } = await h.jobs.createExport({

@@ -45,6 +45,7 @@ export interface JobHarness {
     options?: {
       faults?: string | Failpoints;
       policies?: RedactionPolicies;
+      jurisdictionsOf?: (tenantId: string) => Promise<readonly string[]>;
     } & Partial<WorkerSettings>,
   ): Promise<ExportWorker>;
   /** Polls a job (of acme, unless told) until it reaches a status. */
@@ -110,7 +111,12 @@ export async function openJobHarness(
       from: new Date(now.getTime() - 60 * 24 * 3600 * 1000),
       to: new Date(now.getTime() + 24 * 3600 * 1000),
     },
-    startWorker: async ({ faults, policies, ...overrides } = {}) => {
+    startWorker: async ({
+      faults,
+      policies,
+      jurisdictionsOf,
+      ...overrides
+    } = {}) => {
       const worker = new ExportWorker(
         {
           db,
@@ -122,6 +128,7 @@ export async function openJobHarness(
           logger: silentLogger(),
           faults: typeof faults === 'string' ? new Failpoints(faults) : faults,
           policies,
+          jurisdictionsOf,
         },
         { ...settings, ...overrides },
       );

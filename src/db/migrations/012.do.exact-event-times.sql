@@ -7,8 +7,3 @@
 -- says it all.
 ALTER TABLE audit_events ADD COLUMN event_time_exact text;
 
--- Tenant settings: the jurisdictions a tenant's evidence falls under
--- (such as EU or US-CA). Every file of its bundles is tagged with them,
--- beside the jurisdiction tags given with the file itself.
-ALTER TABLE tenants
-  ADD COLUMN jurisdictions text[] NOT NULL DEFAULT '{}';
