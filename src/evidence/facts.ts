@@ -32,12 +32,17 @@ export function manifestFactsOf(
   const meta = doc.metadata;
   const exact =
     typeof meta.eventTimeExact === 'string' ? meta.eventTimeExact : null;
+  // A rule recorded at ingest names the document's own field; a time the
+  // sender supplied, or the ingest clock, outranks it.
+  const source = String(doc.eventTimeSource);
   const rule =
-    typeof meta.eventTimeRule === 'string'
-      ? meta.eventTimeRule
-      : doc.eventTimeSource === 'ingest'
-        ? 'ingest time (the document states none)'
-        : 'document';
+    source === 'ingest'
+      ? 'ingest time (the document states none)'
+      : source === 'supplied'
+        ? 'supplied at ingest'
+        : typeof meta.eventTimeRule === 'string'
+          ? meta.eventTimeRule
+          : 'document';
   return {
     eventTimeExact: exact,
     eventTimeRule: rule,
