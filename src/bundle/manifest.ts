@@ -19,8 +19,19 @@ export interface ManifestFile {
   sha512: string;
   /** Records (audit events) or documents (1) the file holds. */
   items: number;
-  /** RFC 3339 UTC, or null for a file spanning many events. */
+  /**
+   * RFC 3339 UTC with every digit the evidence wrote (a leap second as
+   * 23:59:60), or null for a file spanning many events.
+   */
   eventTime: string | null;
+  /** Which rule of the format chose eventTime (docs/evidence-formats.md). */
+  eventTimeRule: string | null;
+  /** Counts the format states: components, packages, subjects, events. */
+  counts: Record<string, number>;
+  /** Policy outcomes of a report: pass, fail, warn, error, skip. */
+  outcomes?: Record<string, number>;
+  /** What an attestation is about: subject names with their digests. */
+  subjects?: { name: string | null; digest: Record<string, unknown> }[];
   metadata: Record<string, unknown>;
   jurisdictions?: string[];
   policyVersions?: string[];

@@ -12,7 +12,17 @@ export interface BundleSource {
   specVersion: string | null;
   mediaType: string;
   eventTime: Date | null;
+  /** eventTime with every digit the evidence wrote (RFC 3339, UTC). */
+  eventTimeExact?: string | null;
+  /** Which rule of the format chose eventTime. */
+  eventTimeRule?: string | null;
   metadata: Record<string, unknown>;
+  /** Counts the format states; called after content() is consumed. */
+  counts?(): Record<string, number>;
+  /** Policy outcomes (pass, fail, warn, error, skip) of a report. */
+  outcomes?: Record<string, number>;
+  /** What an attestation is about: names with digests. */
+  subjects?: { name: string | null; digest: Record<string, unknown> }[];
   /** Jurisdiction tags (for example 'EU'), when the evidence carries any. */
   jurisdictions?: string[];
   /** Versions of the policies a policy report was evaluated against. */

@@ -16,6 +16,7 @@ import {
   type ProvenanceStores,
 } from '../provenance/index.js';
 import { Keyring, loadOrCreateEmbeddedSigner } from '../signing/index.js';
+import { SettingsStore } from '../settings/index.js';
 import { Connectors, connectorsFromFile } from '../sources/index.js';
 import { objectStoreFromConfig, type ObjectStore } from '../storage/index.js';
 import {
@@ -45,6 +46,8 @@ export interface Runtime {
   policies: RedactionPolicies;
   /** Customers' evidence services (DP_CONNECTORS_FILE). */
   connectors: Connectors;
+  /** A tenant's jurisdiction tags (its settings), for the manifest. */
+  jurisdictionsOf: (tenantId: string) => Promise<readonly string[]>;
   /** The provenance graph: tables, or Neo4j with NEO4J_URL. */
   provenanceStores: ProvenanceStores;
   /** How long each tenant's bundles are kept (DP_RETENTION_DAYS). */
@@ -92,6 +95,8 @@ export async function openRuntime(
         allowList: config.security.urlAllowList,
         metrics,
       }),
+      jurisdictionsOf: async (tenantId) =>
+        (await new SettingsStore(db).get(tenantId)).jurisdictionTags,
       provenanceStores,
       retention: retentionFromConfig(config.storage),
       close: async () => {

@@ -3,6 +3,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TENANT_ROLES } from '../auth/roles.js';
 import { PackagerError } from '../domain/index.js';
+import {
+  toGenericAuditFields,
+  type GenericAuditFields,
+} from '../evidence/formats/generic.js';
 import { Failpoints } from '../jobs/failpoints.js';
 import { policiesFromFile } from '../redaction/index.js';
 import { connectorsFromFile } from '../sources/config.js';
@@ -234,6 +238,7 @@ const ENV_NAMES: Record<string, string> = {
   'storage.s3.createBuckets': 'DP_S3_CREATE_BUCKETS',
   'storage.s3.downloads': 'DP_S3_DOWNLOADS',
   neo4jUrl: 'NEO4J_URL',
+  genericAuditFields: 'DP_GENERIC_AUDIT_FIELDS',
 };
 
 const configSchema = z.object({
@@ -300,6 +305,20 @@ const configSchema = z.object({
   flagsFile: z.string().min(1).optional(),
   /** `flag=on|off` and `flag@tenant=on|off` entries over the file's. */
   flags: z.string().default(''),
+  /**
+   * Where time, actor and action sit in JSON Lines audit logs of no known
+   * format (`time=ts,actor=user.name,action=op`); docs/evidence-formats.md.
+   */
+  genericAuditFields: z
+    .string()
+    .min(1)
+    .optional()
+    .superRefine((spec, ctx) => {
+      const fields = spec === undefined ? null : toGenericAuditFields(spec);
+      if (typeof fields === 'string') {
+        ctx.addIssue({ code: 'custom', message: fields });
+      }
+    }),
 });
 
 /** The product's one configuration object, validated at start-up. */
@@ -371,6 +390,7 @@ export function loadConfig(
     neo4jUrl: env.NEO4J_URL || undefined,
     neo4jUser: env.NEO4J_USER || undefined,
     neo4jPassword: env.NEO4J_PASSWORD,
+    genericAuditFields: env.DP_GENERIC_AUDIT_FIELDS || undefined,
   });
   const jobsFromEnv = stripUndefined(
     Object.fromEntries(
@@ -598,4 +618,11 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(value).filter(([, v]) => v !== undefined),
   ) as Partial<T>;
+}
+
+/** The configured generic audit mapping, if any (validated at load). */
+export function genericAuditOf(config: Config): GenericAuditFields | undefined {
+  if (!config.genericAuditFields) return undefined;
+  const fields = toGenericAuditFields(config.genericAuditFields);
+  return typeof fields === 'string' ? undefined : fields;
 }

@@ -11,8 +11,13 @@ export interface Tenant {
 /** One audit event normalised to the fields every source format shares. */
 export interface AuditEvent {
   readonly tenantId: string;
-  /** The event's own time. */
+  /** The event's own time, to the millisecond it falls in (cut). */
   readonly eventTime: Date;
+  /**
+   * The time in UTC with every digit the source wrote, when that says
+   * more than eventTime: sub-millisecond digits, or a leap second.
+   */
+  readonly eventTimeExact?: string | null;
   /** The source's id for the event, unique within the tenant and format. */
   readonly id: string;
   readonly actor: string | null;

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './evidence.js';
 export * from './jobs.js';
 export * from './window.js';
+export * from './instant.js';

@@ -16,3 +16,13 @@ export {
 export { MAX_FILE_BYTES } from './walk.js';
 export { DEMO_TENANTS, seedDemoTenants, type SeedResult } from './demo.js';
 export { readAuditRecord, type ReadRecord } from './record.js';
+export {
+  manifestFactsOf,
+  jurisdictionsOf,
+  type ManifestFacts,
+} from './facts.js';
+export { INGEST_RULE } from './ingest.js';
+export {
+  toGenericAuditFields,
+  type GenericAuditFields,
+} from './formats/generic.js';

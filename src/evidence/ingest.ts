@@ -2,11 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  exactTimeOf,
   PackagerError,
   type ArtifactKind,
   type EvidenceDocument,
 } from '../domain/index.js';
+import type { GenericAuditFields } from './formats/generic.js';
 import type { ObjectStore } from '../storage/index.js';
+import type { Metrics } from '../telemetry/index.js';
 import { detectEvidence, type Detection } from './detect.js';
 import {
   conflictWarning,
@@ -45,6 +48,12 @@ export interface IngestOptions {
   maxFileBytes?: number;
   /** Longest JSON Lines record; a longer line is a line error. */
   maxLineBytes?: number;
+  /** Where the fields sit in JSON Lines audit logs of no known format. */
+  genericAudit?: GenericAuditFields;
+  /** Tags given with the files, kept in each document's metadata. */
+  tags?: string[];
+  /** Counts files and what was noticed in them (dp_evidence_*). */
+  metrics?: Metrics;
 }
 
 /** One file, as the ingest API receives it, with what its sender says. */
@@ -90,6 +99,7 @@ export async function ingestPaths(
   for (const start of options.paths) {
     for await (const file of walk(start)) {
       const result = await readFile(context, file);
+      if (options.metrics) countFile(options.metrics, result);
       files.push(result);
       options.onFile?.(result);
     }
@@ -111,6 +121,7 @@ export async function ingestFile(
 ): Promise<IngestFileResult> {
   const context = contextOf({ ...options, paths: [options.file] });
   const result = await readFile(context, options.file);
+  if (options.metrics) countFile(options.metrics, result);
   if (result.status !== 'failed' && result.status !== 'duplicate') {
     await options.store.refreshStatistics();
   }
@@ -124,6 +135,24 @@ function contextOf(options: IngestOptions & Partial<Context>): Context {
     maxFileBytes: options.maxFileBytes ?? MAX_FILE_BYTES,
     maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
   };
+}
+
+function countFile(metrics: Metrics, result: IngestFileResult): void {
+  const format = result.format ?? 'unrecognised';
+  metrics.evidenceFiles.inc({
+    kind: result.kind ?? 'unknown',
+    format,
+    status: result.status,
+  });
+  // A refused file's one error is its reason, not a record left out.
+  const lineErrors = result.status === 'failed' ? 0 : result.errors.length;
+  if (lineErrors > 0) {
+    metrics.evidenceProblems.inc({ format, problem: 'line-error' }, lineErrors);
+  }
+  const warnings = result.warnings?.length ?? 0;
+  if (warnings > 0) {
+    metrics.evidenceProblems.inc({ format, problem: 'warning' }, warnings);
+  }
 }
 
 function summarise(files: IngestFileResult[]): IngestSummary {
@@ -140,14 +169,15 @@ function summarise(files: IngestFileResult[]): IngestSummary {
 async function readFile(ctx: Context, file: Walked): Promise<IngestFileResult> {
   if (typeof file !== 'string') return failed(file.path, file.error);
   // Audit logs are the one kind of evidence that grows without bound.
-  const streamed = await streamableFormat(file, ctx.maxLineBytes);
+  const options = { genericAudit: ctx.genericAudit };
+  const streamed = await streamableFormat(file, ctx.maxLineBytes, options);
   if (streamed) {
     assertExpected(ctx, 'audit-events', streamed.name);
     return streamAuditFile(ctx, file, streamed);
   }
   const bytes = await readBounded(file, ctx.maxFileBytes);
   if (typeof bytes === 'string') return failed(file, bytes);
-  const detection = detectEvidence(file, bytes);
+  const detection = detectEvidence(file, bytes, options);
   if (detection.type !== 'unrecognised') {
     const kind =
       detection.type === 'document' ? detection.kind : 'audit-events';
@@ -207,9 +237,36 @@ async function storeEvents(
     read: events.length,
     lineErrors: detection.errors.slice(0, MAX_LISTED_ERRORS),
     errors,
-    warnings: [...detection.warnings, ...conflictWarning(name, conflicting)],
+    warnings: [
+      ...detection.warnings.map((w) => `${name} ${w}`),
+      ...conflictWarning(name, conflicting),
+    ],
   };
 }
+
+/**
+ * What the index keeps of a document beyond its columns: the format's
+ * facts, the rule that chose its time (docs/evidence-formats.md) and the
+ * time with every digit it was written with, tags, and warnings.
+ */
+function documentMetadata(
+  detection: Extract<Detection, { type: 'document' }>,
+  warnings: string[],
+  tags: string[] | undefined,
+): Record<string, unknown> {
+  const time = detection.eventTime;
+  const exact = time ? exactTimeOf(time) : null;
+  return {
+    ...detection.metadata,
+    eventTimeRule: detection.eventTimeRule ?? INGEST_RULE,
+    ...(time && exact !== time.toISOString() ? { eventTimeExact: exact } : {}),
+    ...(tags && tags.length > 0 ? { tags: [...new Set(tags)].sort() } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}
+
+/** The rule of a document that states no time of its own. */
+export const INGEST_RULE = 'ingest time (the document states none)';
 
 async function storeDocument(
   ctx: Context,
@@ -228,9 +285,6 @@ async function storeDocument(
   if (!detection.eventTime && !ctx.eventTime) {
     warnings.push('the document states no time; the ingest time is used');
   }
-  const metadata: Record<string, unknown> = { ...detection.metadata };
-  if (warnings.length > 0) metadata.warnings = warnings;
-  if (ctx.tags && ctx.tags.length > 0) metadata.tags = ctx.tags;
   const id = randomUUID();
   const added = await ctx.store.addDocument({
     tenantId: ctx.tenantId,
@@ -245,7 +299,7 @@ async function storeDocument(
     size: bytes.length,
     sha512,
     location,
-    metadata,
+    metadata: documentMetadata(detection, warnings, ctx.tags),
     ingestedAt,
   });
   return {

@@ -1,7 +1,14 @@
 import { open, stat } from 'node:fs/promises';
 import { isBinary } from './detect.js';
-import { auditFormatOf, type AuditFormat } from './formats/events.js';
+import {
+  auditFormatOf,
+  genericFormatOf,
+  type AuditFormat,
+  type DetectOptions,
+} from './formats/events.js';
+import { isEnvelope } from './formats/dsse.js';
 import { toEntry } from './formats/lines.js';
+import { isSigstoreBundle } from './formats/sigstore.js';
 import { lineText, readLines } from './splitter.js';
 
 /** How far past its first record a file is read to decide how to read it. */
@@ -23,12 +30,13 @@ const BINARY_PROBE = 8192;
 export async function streamableFormat(
   file: string,
   maxLineBytes: number,
+  options: DetectOptions = {},
 ): Promise<AuditFormat | null> {
   try {
     const info = await stat(file);
     if (!info.isFile() || info.size === 0) return null;
     if (isBinary(await readStart(file))) return null;
-    return await formatOfHead(file, maxLineBytes);
+    return await formatOfHead(file, maxLineBytes, options);
   } catch {
     return null;
   }
@@ -48,6 +56,7 @@ async function readStart(file: string): Promise<Buffer> {
 async function formatOfHead(
   file: string,
   maxLineBytes: number,
+  options: DetectOptions,
 ): Promise<AuditFormat | null> {
   let format: AuditFormat | null = null;
   let read = 0;
@@ -58,14 +67,22 @@ async function formatOfHead(
     const text = lineText(line.line, line.bytes);
     if (text.trim() !== '') {
       if (format) return format;
-      format = firstRecordFormat(text, line.line);
+      format = firstRecordFormat(text, line.line, options);
       if (!format) return null;
     } else if (read > HEAD_BYTES) return null;
   }
   return null;
 }
 
-function firstRecordFormat(text: string, line: number): AuditFormat | null {
+function firstRecordFormat(
+  text: string,
+  line: number,
+  options: DetectOptions,
+): AuditFormat | null {
   const entry = toEntry(text, line);
-  return Array.isArray(entry) ? (auditFormatOf(entry[0]) ?? null) : null;
+  if (!Array.isArray(entry)) return null;
+  // A generic record could still be a document line (an envelope); such
+  // a file is read whole, where detection decides.
+  if (isEnvelope(entry[0]) || isSigstoreBundle(entry[0])) return null;
+  return auditFormatOf(entry[0]) ?? genericFormatOf(entry[0], options) ?? null;
 }

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../db/index.js';
 import {
   ARTIFACT_KINDS,
+  exactTimeOf,
   type ArtifactKind,
   type AuditEvent,
   type DocumentKind,
@@ -15,6 +16,7 @@ const INSERT_BATCH = 500;
 interface AuditRow {
   tenant_id: string;
   event_time: Date;
+  event_time_exact: string | null;
   event_id: string;
   actor: string | null;
   action: string | null;
@@ -340,13 +342,15 @@ async function insertAuditBatch(
       event.sourceFormat,
       event.sourceName,
       event.original,
+      exactOf(event),
     );
-    const slots = Array.from({ length: 10 }, (_, i) => `$${base + i + 1}`);
+    const slots = Array.from({ length: 11 }, (_, i) => `$${base + i + 1}`);
     return `(${slots.join(', ')})`;
   });
   const { rows } = await db.query<{ source_format: string; event_id: string }>(
     `INSERT INTO audit_events (tenant_id, event_time, event_id, actor,
-       action, resource, outcome, source_format, source_name, original)
+       action, resource, outcome, source_format, source_name, original,
+       event_time_exact)
      VALUES ${tuples.join(', ')}
      ON CONFLICT (tenant_id, source_format, event_id) DO NOTHING
      RETURNING source_format, event_id`,
@@ -371,8 +375,8 @@ async function selectAuditPage(
     keyset = 'AND (event_time, event_id, source_format) > ($5, $6, $7)';
   }
   const { rows } = await db.query<AuditRow>(
-    `SELECT tenant_id, event_time, event_id, actor, action, resource, outcome,
-       source_format, source_name, original
+    `SELECT tenant_id, event_time, event_time_exact, event_id, actor, action,
+       resource, outcome, source_format, source_name, original
      FROM audit_events
      WHERE tenant_id = $1 AND event_time >= $2 AND event_time < $3 ${keyset}
      ORDER BY event_time, event_id, source_format
@@ -382,10 +386,17 @@ async function selectAuditPage(
   return rows;
 }
 
+// Stored only when it says more than the millisecond event_time keeps.
+function exactOf(event: AuditEvent): string | null {
+  const exact = event.eventTimeExact ?? exactTimeOf(event.eventTime);
+  return exact === event.eventTime.toISOString() ? null : exact;
+}
+
 function toAuditEvent(row: AuditRow): AuditEvent {
   return {
     tenantId: row.tenant_id,
     eventTime: row.event_time,
+    eventTimeExact: row.event_time_exact,
     id: row.event_id,
     actor: row.actor,
     action: row.action,

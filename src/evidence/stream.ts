@@ -1,7 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
-import type { AuditEvent } from '../domain/index.js';
+import { leapSecondWarning, type AuditEvent } from '../domain/index.js';
 import { readEntry, type AuditFormat } from './formats/events.js';
-import { toEntry } from './formats/lines.js';
+import { notUtf8, toEntry } from './formats/lines.js';
 import { pemLabels, privateKeyRefusal } from './formats/pem.js';
 import type { LineError, ParsedAuditEvent } from './formats/shared.js';
 import {
@@ -61,7 +62,10 @@ export async function streamAuditFile(
     read: tally.read,
     lineErrors: tally.lineErrors,
     errors: tally.messages(),
-    warnings: conflictWarning(tally.name, tally.conflicting),
+    warnings: [
+      ...tally.warnings,
+      ...conflictWarning(tally.name, tally.conflicting),
+    ],
   };
 }
 
@@ -92,7 +96,10 @@ async function storeLines(
     const event = readLine(format, line, ctx.maxLineBytes);
     if (!event) continue;
     if ('message' in event) tally.error(event);
-    else batch.push(toAuditEvent(event, source));
+    else {
+      tally.check(line.line, event);
+      batch.push(toAuditEvent(event, source));
+    }
     if (batch.length >= BATCH) {
       tally.stored(batch.length, await ctx.store.addAuditEvents(batch));
       batch = [];
@@ -112,6 +119,7 @@ function readLine(
       message: `longer than ${sizeText(maxLineBytes)}`,
     };
   }
+  if (!isUtf8(line.bytes)) return notUtf8(line.line);
   const entry = toEntry(lineText(line.line, line.bytes), line.line);
   return Array.isArray(entry) ? readEntry(format, entry) : entry;
 }
@@ -129,6 +137,15 @@ class Tally {
   constructor(readonly name: string) {}
 
   readonly conflicting: string[] = [];
+  /** Leap seconds kept as written, the first MAX_LISTED_ERRORS of them. */
+  readonly warnings: string[] = [];
+
+  check(line: number, event: ParsedAuditEvent): void {
+    const leap = leapSecondWarning(event.eventTime);
+    if (leap && this.warnings.length < MAX_LISTED_ERRORS) {
+      this.warnings.push(`${this.name} line ${line}: ${leap}`);
+    }
+  }
 
   stored(read: number, added: AddedEvents): void {
     this.read += read;

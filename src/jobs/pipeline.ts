@@ -44,6 +44,11 @@ export interface ExportDeps {
   policies?: RedactionPolicies;
   /** Customers' evidence services (DP_CONNECTORS_FILE); none when absent. */
   connectors?: Connectors;
+  /**
+   * A tenant's jurisdiction tags (its settings), which every file of its
+   * bundles carries in the manifest; none when absent.
+   */
+  jurisdictionsOf?: (tenantId: string) => Promise<readonly string[]>;
 }
 
 export interface ExportControl {
@@ -106,6 +111,7 @@ export async function runExport(
     tenantId: tenant.id,
     window,
     kinds: artifacts,
+    jurisdictions: (await deps.jurisdictionsOf?.(tenant.id)) ?? [],
     signal: control.signal,
     faults: control.faults,
     retry: control.sourceRetry,

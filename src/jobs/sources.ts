@@ -12,7 +12,7 @@ import {
   type KindOutcome,
   type TimeWindow,
 } from '../domain/index.js';
-import type { EvidenceStore } from '../evidence/index.js';
+import { manifestFactsOf, type EvidenceStore } from '../evidence/index.js';
 import { DROPPED, type Redactor } from '../redaction/index.js';
 import {
   pullSource,
@@ -57,6 +57,8 @@ export interface SourceOptions {
   onError?: (kind: ArtifactKind, failure: Failure) => void;
   /** A source failed for a transient reason and will be tried again. */
   onRetry?: (kind: ArtifactKind, failure: Failure, delayMs: number) => void;
+  /** The tenant's jurisdiction tags, which every file carries. */
+  jurisdictions?: readonly string[];
   /** Redacts audit events, and the documents of the kinds named. */
   redaction?: { redactor: Redactor; documents: ReadonlySet<ArtifactKind> };
   /** The tenant's connectors of a kind (docs/connectors.md); none if absent. */
@@ -278,6 +280,8 @@ export class EvidenceSources {
     const outcome = this.outcomes['audit-events'] as KindOutcome;
     const { signal } = this.options;
     const redactor = this.options.redaction?.redactor;
+    const formats: Record<string, number> = {};
+    const jurisdictions = this.options.jurisdictions ?? [];
     const content = async function* (this: EvidenceSources) {
       // Lines are gathered into chunks: a million tiny writes through the
       // hash, deflate and ZIP streams cost far more than the bytes.
@@ -285,6 +289,8 @@ export class EvidenceSources {
       let length = 0;
       let first = true;
       for await (const event of read()) {
+        const format = event.sourceFormat;
+        formats[format] = (formats[format] ?? 0) + 1;
         const line = toAuditLine(event, redactor) + '\n';
         chunk.push(line);
         length += line.length;
@@ -310,9 +316,18 @@ export class EvidenceSources {
       specVersion: '1',
       mediaType: 'application/jsonl',
       eventTime: null,
+      eventTimeRule: 'per event: its own time, by its format',
       metadata,
       content: () => content.call(this),
       items: () => outcome.exported,
+      // Events per source format, in a stable order.
+      counts: () =>
+        Object.fromEntries(
+          Object.entries(formats).sort(([a], [b]) => (a < b ? -1 : 1)),
+        ),
+      ...(jurisdictions.length > 0 && {
+        jurisdictions: [...jurisdictions].sort(),
+      }),
       redactions: () => countsOf(redactor),
     };
   }
@@ -330,6 +345,7 @@ export class EvidenceSources {
           yield Buffer.from(next === DROPPED ? '' : (next as string), 'utf8');
         }
       : () => this.checkedContent(doc);
+    const facts = manifestFactsOf(doc, this.options.jurisdictions);
     return {
       kind: doc.kind,
       preferredName: doc.fileName,
@@ -337,6 +353,13 @@ export class EvidenceSources {
       specVersion: doc.specVersion,
       mediaType: doc.mediaType,
       eventTime: doc.eventTime,
+      eventTimeExact: facts.eventTimeExact,
+      eventTimeRule: facts.eventTimeRule,
+      counts: () => facts.counts,
+      ...(facts.outcomes && { outcomes: facts.outcomes }),
+      ...(facts.subjects && { subjects: facts.subjects }),
+      ...(facts.policyVersions && { policyVersions: facts.policyVersions }),
+      ...(facts.jurisdictions && { jurisdictions: facts.jurisdictions }),
       metadata: doc.metadata,
       content: () => content.call(this),
       items: () => 1,
@@ -396,6 +419,10 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 const JSON_AUDIT_FORMATS: ReadonlySet<string> = new Set([
   'kubernetes-audit',
   'cloudtrail',
+  'gcp-cloud-audit',
+  'azure-activity-log',
+  'm365-unified-audit',
+  'generic-jsonl',
 ]);
 
 /**
@@ -407,7 +434,7 @@ const JSON_AUDIT_FORMATS: ReadonlySet<string> = new Set([
  */
 export function toAuditLine(event: AuditEvent, redactor?: Redactor): string {
   const fields = {
-    time: event.eventTime.toISOString(),
+    time: event.eventTimeExact ?? event.eventTime.toISOString(),
     id: event.id,
     actor: event.actor,
     action: event.action,

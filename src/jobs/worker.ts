@@ -70,6 +70,8 @@ export interface WorkerDeps {
   provenance?: ProvenanceStore;
   /** Told of final statuses in their transaction (webhook events). */
   events?: JobEvents;
+  /** A tenant's jurisdiction tags, for the manifest (ExportDeps). */
+  jurisdictionsOf?: (tenantId: string) => Promise<readonly string[]>;
   /** Records export.completed, .partial and .failed when present. */
   analytics?: Analytics;
   /** Told when a job ends (webhooks); nothing is told when absent. */

@@ -294,6 +294,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly evidenceFiles = new Counter({
+    name: 'dp_evidence_files_total',
+    help:
+      'Evidence files ingested, by kind, format (a closed set of names, ' +
+      'or unrecognised) and status: stored, duplicate, partial, failed',
+    labelNames: ['kind', 'format', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly evidenceProblems = new Counter({
+    name: 'dp_evidence_problems_total',
+    help:
+      'What ingest noticed and left as it was, by format and problem: ' +
+      'line-error (a record not stored), warning (kept, but flagged)',
+    labelNames: ['format', 'problem'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: 'dp_' });

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/api.js';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  startTestServer,
+  waitForJob,
+  type TestServer,
+} from '../support/api.js';
+import { readZipEntries } from '../support/zip.js';
 import { BACKENDS } from '../support/db.js';
 
 describe.each(BACKENDS)('tenant settings on %s', (backend) => {
@@ -43,6 +50,36 @@ describe.each(BACKENDS)('tenant settings on %s', (backend) => {
       retentionDays: null,
       jurisdictionTags: ['EU', 'gdpr:art-30'],
     });
+  });
+
+  it("tags every file of the tenant's next bundle with its jurisdictions", async () => {
+    await patch({ jurisdictionTags: ['EU', 'gdpr:art-30'] });
+    const now = Date.now();
+    const accepted = await api.call('POST', '/disclosures/export', {
+      body: {
+        tenantId: 'acme',
+        dateRange: {
+          from: new Date(now - 30 * 86_400_000).toISOString(),
+          to: new Date(now + 3_600_000).toISOString(),
+        },
+        artifacts: ['audit-events', 'sboms'],
+      },
+    });
+    const done = await waitForJob(api, accepted.json.jobId as string);
+    expect(done.json.status).toBe('completed');
+    const zip = await api.call('GET', `/jobs/${done.json.jobId}/bundle`);
+    const file = path.join(api.dataDir, 'jurisdictions.zip');
+    await writeFile(file, zip.bytes);
+    const manifest = JSON.parse(
+      (await readZipEntries(file)).get('manifest.json')?.toString('utf8') ??
+        '{}',
+    ) as { files: { path: string; jurisdictions?: string[] }[] };
+    expect(manifest.files.length).toBeGreaterThan(1);
+    for (const entry of manifest.files) {
+      expect(entry.jurisdictions, entry.path).toEqual(
+        expect.arrayContaining(['EU', 'gdpr:art-30']),
+      );
+    }
   });
 
   it("keeps each tenant's settings to itself", async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aKubernetesEventLine } from '../support/builders.js';
 import { runCli } from '../support/cli.js';
 import { dropSchemas, uniqueSchema } from '../support/db.js';
+import { readZipEntries } from '../support/zip.js';
 
 describe('the command line', () => {
   let work: string;
@@ -101,6 +102,15 @@ describe('the command line', () => {
         ['tenants', 'add', 'Not OK', '--name', 'x'],
         /must be 1-63 lowercase/,
       ],
+      [
+        'a window bound finer than a millisecond',
+        [
+          'export', '--tenant', 'acme', '--out', '/tmp/never.zip',
+          '--from', '2026-01-01T00:00:00.0000001Z',
+          '--to', '2026-02-01T00:00:00Z',
+        ],
+        /from is precise to the millisecond at most/,
+      ], // prettier-ignore
       [
         'an unreadable key file',
         ['verify', 'x.zip', '--key', '/nonexistent/nope.pub'],
@@ -301,6 +311,36 @@ describe('the command line', () => {
       } finally {
         delete process.env.DP_REDACTION_POLICY_FILE;
       }
+    });
+  });
+
+  describe('when a file is ingested with a jurisdiction tag', () => {
+    it('carries the jurisdiction in the manifest', async () => {
+      expect(
+        (await runCli('tenants', 'add', 'eu-co', '--name', 'EU Co')).code,
+      ).toBe(0);
+      const file = path.join(work, 'tagged.cdx.json');
+      await writeFile(file, JSON.stringify(aCycloneDx('2026-01-05T00:00:00Z')));
+      const ingest = await runCli(
+        'ingest', '--tenant', 'eu-co', '--tag', 'jurisdiction:FR',
+        '--tag', 'team:payments', file,
+      ); // prettier-ignore
+      expect(ingest.code).toBe(0);
+      const out = path.join(work, 'eu-co.zip');
+      const result = await runCli(
+        'export', '--tenant', 'eu-co', '--out', out, '--no-progress',
+        '--from', '2026-01-01T00:00:00Z', '--to', '2026-02-01T00:00:00Z',
+      ); // prettier-ignore
+      expect(result.code).toBe(0);
+      const manifest = JSON.parse(
+        (await readZipEntries(out)).get('manifest.json')?.toString() ?? '',
+      ) as { files: { kind: string; metadata: { tags?: string[] } }[] };
+      expect(manifest.files.find((f) => f.kind === 'sboms')).toMatchObject({
+        jurisdictions: ['FR'],
+        eventTimeRule: 'metadata.timestamp',
+        counts: { component: 1 },
+        metadata: { tags: ['jurisdiction:FR', 'team:payments'] },
+      });
     });
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isInWindow, toInstant, toWindow } from '../../src/domain/index.js';
+import {
+  isInWindow,
+  leapSecondWarning,
+  toEvidenceTime,
+  toInstant,
+  toWindow,
+} from '../../src/domain/index.js';
 
 describe('toInstant', () => {
   it.each([
@@ -44,5 +50,60 @@ describe('toWindow', () => {
     expect(isInWindow(window, new Date('2026-01-01T00:00:00Z'))).toBe(true);
     expect(isInWindow(window, new Date('2026-01-31T23:59:59.999Z'))).toBe(true);
     expect(isInWindow(window, new Date('2026-02-01T00:00:00Z'))).toBe(false);
+  });
+});
+
+describe('toWindow with digits past the millisecond', () => {
+  it('accepts zeros there', () => {
+    const window = toWindow(
+      '2026-01-01T00:00:00.000000Z',
+      '2026-01-02T00:00:00.000000000Z',
+    );
+    expect(window.from.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('refuses a bound finer than a millisecond rather than cut it', () => {
+    expect(() =>
+      toWindow('2026-01-01T00:00:00.0000001Z', '2026-01-02T00:00:00Z'),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'DP_TIME_INVALID',
+        message: expect.stringContaining(
+          'precise to the millisecond',
+        ) as string,
+      }),
+    );
+  });
+});
+
+describe('toEvidenceTime', () => {
+  it('keeps every fraction digit in UTC, cutting the Date to its millisecond', () => {
+    const time = toEvidenceTime('2026-01-01T05:30:00.9999999+05:30', 't');
+    expect(time.exact).toBe('2026-01-01T00:00:00.9999999Z');
+    expect(time.toISOString()).toBe('2026-01-01T00:00:00.999Z');
+  });
+
+  it('keeps a leap second written with an offset, as 23:59:60 UTC', () => {
+    const time = toEvidenceTime('2016-12-31T18:59:60-05:00', 't');
+    expect(time).toMatchObject({
+      exact: '2016-12-31T23:59:60.000Z',
+      leapSecond: true,
+      knownLeapSecond: true,
+    });
+    expect(leapSecondWarning(time)).toBe(
+      '2016-12-31T23:59:60.000Z is a leap second; kept as written and ' +
+        'ordered as 2016-12-31T23:59:59.999Z',
+    );
+  });
+
+  it('flags a leap second on a day that had none', () => {
+    const time = toEvidenceTime('2026-03-01T23:59:60Z', 't');
+    expect(leapSecondWarning(time)).toContain('IERS announced none');
+  });
+
+  it('refuses second 60 anywhere but the last minute of a UTC day', () => {
+    expect(() => toEvidenceTime('2016-12-31T12:00:60Z', 't')).toThrow(
+      expect.objectContaining({ code: 'DP_TIME_INVALID' }),
+    );
   });
 });

@@ -154,7 +154,7 @@ const EXPECTED: Record<string, Expectation> = {
     'attestations',
     'openvex',
     '0.0.1',
-    null,
+    '2022-12-22T21:36:43.000Z',
     { statementCount: 1, statuses: { under_investigation: 1 } },
   ),
   'attestations/openvex-0.2.0_demo.vex.json': doc(
@@ -223,7 +223,11 @@ const EXPECTED: Record<string, Expectation> = {
     '2025-03-26T23:47:15.000Z',
     { tlogKinds: ['dsse'] },
   ),
-  'audit-trails/azure-activity-log_plaso.jsonl': refused(/Azure Activity Log/),
+  'audit-trails/azure-activity-log_plaso.jsonl': events(
+    'azure-activity-log',
+    4,
+    '^587eda65-125e-48c2-9b04-ab5e8d3a1d8e$',
+  ),
   'audit-trails/bitbucket-audit_plaso.log': refused(
     /text in no supported format/,
   ),
@@ -242,8 +246,11 @@ const EXPECTED: Record<string, Expectation> = {
     6,
     '^0828c0d2-3589-4390-b954-c78b4a7df44b$',
   ),
-  'audit-trails/gcp-cloud-audit-logs_plaso.jsonl':
-    refused(/Google Cloud Logging/),
+  'audit-trails/gcp-cloud-audit-logs_plaso.jsonl': events(
+    'gcp-cloud-audit',
+    9,
+    '^iv9wx9d16l2$',
+  ),
   'audit-trails/k8s-audit-v1_create_sa_token_secret.json': events(
     'kubernetes-audit',
     1,
@@ -275,7 +282,11 @@ const EXPECTED: Record<string, Expectation> = {
   'audit-trails/linux-auditd-enriched_plaso.log': refused(
     /text in no supported format/,
   ),
-  'audit-trails/m365-unified-audit-log_plaso.jsonl': refused(/Microsoft 365/),
+  'audit-trails/m365-unified-audit-log_plaso.jsonl': events(
+    'm365-unified-audit',
+    4,
+    '^c9d2d808-0efe-48cb-eaec-08da3028eb80$',
+  ),
   'audit-trails/sshd-auth_syslog_plaso.log': refused(
     /text in no supported format/,
   ),

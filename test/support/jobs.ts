@@ -49,6 +49,7 @@ export interface JobHarness {
       policies?: RedactionPolicies;
       provenance?: ProvenanceStore;
       events?: JobEvents;
+      jurisdictionsOf?: (tenantId: string) => Promise<readonly string[]>;
     } & Partial<WorkerSettings>,
   ): Promise<ExportWorker>;
   /** Polls a job (of acme, unless told) until it reaches a status. */
@@ -119,6 +120,7 @@ export async function openJobHarness(
       policies,
       provenance,
       events,
+      jurisdictionsOf,
       ...overrides
     } = {}) => {
       const worker = new ExportWorker(
@@ -134,6 +136,7 @@ export async function openJobHarness(
           policies,
           provenance,
           events,
+          jurisdictionsOf,
         },
         { ...settings, ...overrides },
       );

@@ -71,6 +71,14 @@ export function exportCommand(io: CliIo): Command {
         };
         const { signer, takenAt } = await rt.keys.signerForJob();
         const deps = { ...rt, signer, signedAt: takenAt };
+        // No exceptions for operators: the export is in the tenant's trail.
+        await rt.audit.record({
+          tenantId: tenant.id,
+          actor: 'operator',
+          action: 'export.requested',
+          resource: `job/${job.id}`,
+          outcome: 'success',
+        });
         return writeBundle(
           opts.out,
           opts.progress && io.isTTY,

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { PackagerError } from '../../domain/index.js';
 import { ingestPaths, type IngestFileResult } from '../../evidence/index.js';
+import { genericAuditOf } from '../../config/index.js';
 import { withRuntime } from '../context.js';
 import { EXIT, type CliIo } from '../io.js';
 
@@ -12,10 +13,18 @@ export function ingestCommand(
   return new Command('ingest')
     .description('read evidence files and folders into a tenant')
     .requiredOption('--tenant <id>', 'the tenant that owns the evidence')
+    .option(
+      '--tag <tag>',
+      'a tag for every file read, such as jurisdiction:EU (repeatable)',
+      (tag: string, tags: string[] = []) => [...tags, tag],
+    )
     .option('--data-dir <dir>', 'data directory')
     .argument('<paths...>', 'files or folders')
     .action(
-      async (paths: string[], opts: { tenant: string; dataDir?: string }) => {
+      async (
+        paths: string[],
+        opts: { tenant: string; tag?: string[]; dataDir?: string },
+      ) => {
         const summary = await withRuntime(opts, async (rt) => {
           if (!(await rt.store.getTenant(opts.tenant))) {
             throw new PackagerError(
@@ -29,6 +38,8 @@ export function ingestCommand(
             paths,
             store: rt.store,
             objects: rt.objects,
+            genericAudit: genericAuditOf(rt.config),
+            tags: opts.tag,
             onFile: (file) => io.out(describe(file)),
           });
         });

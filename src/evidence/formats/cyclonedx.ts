@@ -1,10 +1,12 @@
 import { XMLParser } from 'fast-xml-parser';
+import { bomRefWarnings } from './bomref.js';
 import {
   isObject,
   tally,
   toList,
   toObjects,
   toText,
+  pickTime,
   toTime,
   type DocumentFacts,
   type JsonObject,
@@ -35,7 +37,7 @@ export function readCycloneDxJson(bom: JsonObject): DocumentFacts {
     format: vex ? 'cyclonedx-vex' : 'cyclonedx-json',
     specVersion,
     mediaType: 'application/vnd.cyclonedx+json',
-    eventTime: toTime(metadata.timestamp),
+    ...pickTime([toTime(metadata.timestamp), 'metadata.timestamp']),
     metadata: {
       serialNumber: toText(bom.serialNumber),
       bomVersion: typeof bom.version === 'number' ? bom.version : null,
@@ -45,7 +47,10 @@ export function readCycloneDxJson(bom: JsonObject): DocumentFacts {
       primaryComponent: primaryOf(primary),
       ...(vex ? { analysisStates: analysisStates(vulnerabilities) } : {}),
     },
-    warnings: versionWarnings(specVersion, metadata.timestamp),
+    warnings: [
+      ...versionWarnings(specVersion, metadata.timestamp),
+      ...bomRefWarnings(bom),
+    ],
   };
 }
 
@@ -113,7 +118,7 @@ export function readCycloneDxXml(text: string): DocumentFacts | string {
     format: 'cyclonedx-xml',
     specVersion,
     mediaType: 'application/vnd.cyclonedx+xml',
-    eventTime: toTime(metadata.timestamp),
+    ...pickTime([toTime(metadata.timestamp), 'metadata/timestamp']),
     metadata: {
       serialNumber: toText(bom['@_serialNumber']),
       bomVersion: Number(bom['@_version'] ?? NaN) || null,

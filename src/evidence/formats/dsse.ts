@@ -1,10 +1,11 @@
 import {
-  earliest,
+  earliestRule,
   tally,
   toObjects,
   toText,
   type DocumentFacts,
   type JsonObject,
+  type TimeRule,
 } from './shared.js';
 import { decodeStatement, statementFacts, statementTime } from './intoto.js';
 
@@ -23,7 +24,7 @@ export function isEnvelope(value: JsonObject): boolean {
  */
 export function envelopeFacts(envelope: JsonObject): {
   facts: JsonObject;
-  time: Date | null;
+  time: TimeRule;
   warnings: string[];
 } {
   const statement = decodeStatement(envelope);
@@ -36,7 +37,7 @@ export function envelopeFacts(envelope: JsonObject): {
       envelope.payloadType === 'application/vnd.in-toto+json'
         ? ['the envelope payload does not decode to a JSON statement']
         : [];
-    return { facts: base, time: null, warnings };
+    return { facts: base, time: [null, 'none'], warnings };
   }
   return {
     facts: { ...base, ...statementFacts(statement) },
@@ -62,7 +63,7 @@ export function readEnvelopes(envelopes: JsonObject[]): DocumentFacts {
     format: 'dsse-envelope',
     specVersion: '1',
     mediaType: 'application/vnd.dsse.envelope.v1+json',
-    eventTime: earliest(read.map((r) => r.time)),
+    ...earliestRule(read.map((r) => r.time)),
     metadata: {
       ...first,
       envelopeCount: envelopes.length,

@@ -4,11 +4,20 @@ import {
   isLookupEvent,
   readCloudTrail,
 } from './cloudtrail.js';
+import { isAzureActivity, readAzureActivity } from './azure.js';
+import { isCloudLoggingEntry, readCloudAudit } from './cloudaudit.js';
+import {
+  ownsGeneric,
+  readGeneric,
+  type GenericAuditFields,
+} from './generic.js';
+import { isM365Record, readM365Record } from './m365.js';
 import {
   isKubernetesEvent,
   isKubernetesEventList,
   readKubernetesEvent,
 } from './kubernetes.js';
+import { leapSecondWarning } from '../../domain/index.js';
 import {
   toObjects,
   type Detection,
@@ -20,9 +29,15 @@ import {
 
 /** An audit format: its stable name, which records it owns, and a reader. */
 export interface AuditFormat {
-  name: 'kubernetes-audit' | 'cloudtrail';
+  name: string;
   owns: (record: JsonObject) => boolean;
   read: EventReader;
+}
+
+/** What detection may be told beyond the bytes. */
+export interface DetectOptions {
+  /** Where the fields sit in JSON Lines audit logs of no known format. */
+  genericAudit?: GenericAuditFields;
 }
 
 export const AUDIT_FORMATS: readonly AuditFormat[] = [
@@ -36,12 +51,39 @@ export const AUDIT_FORMATS: readonly AuditFormat[] = [
     owns: (r) => isCloudTrailRecord(r) || isLookupEvent(r),
     read: readCloudTrail,
   },
+  { name: 'gcp-cloud-audit', owns: isCloudLoggingEntry, read: readCloudAudit },
+  {
+    name: 'azure-activity-log',
+    owns: isAzureActivity,
+    read: readAzureActivity,
+  },
+  { name: 'm365-unified-audit', owns: isM365Record, read: readM365Record },
 ];
 
 /** The audit format that owns a record, if any. */
 export function auditFormatOf(record: JsonObject): AuditFormat | undefined {
   return AUDIT_FORMATS.find((format) => format.owns(record));
 }
+
+/**
+ * The configured generic format, when a record of no known format has
+ * its mapped time field. Tried last: a known format always wins.
+ */
+export function genericFormatOf(
+  record: JsonObject,
+  options: DetectOptions,
+): AuditFormat | undefined {
+  const fields = options.genericAudit;
+  if (!fields || !ownsGeneric(fields)(record)) return undefined;
+  return {
+    name: GENERIC_FORMAT,
+    owns: ownsGeneric(fields),
+    read: readGeneric(fields),
+  };
+}
+
+/** The format name of audit events read through a configured mapping. */
+export const GENERIC_FORMAT = 'generic-jsonl';
 
 /**
  * Reads audit events from one whole JSON value: a single event (its
@@ -91,10 +133,15 @@ export function collect(
   errors: LineError[] = [],
 ): Detection {
   const events: ParsedAuditEvent[] = [];
+  const warnings: string[] = [];
   for (const entry of entries) {
     const event = readEntry(format, entry);
     if ('message' in event) errors.push(event);
-    else events.push(event);
+    else {
+      events.push(event);
+      const leap = leapSecondWarning(event.eventTime);
+      if (leap) warnings.push(`line ${entry[2]}: ${leap}`);
+    }
   }
   errors.sort((a, b) => a.line - b.line);
   return {
@@ -102,6 +149,6 @@ export function collect(
     format: format.name,
     events,
     errors,
-    warnings: [],
+    warnings,
   };
 }

@@ -1,12 +1,13 @@
 import {
-  earliest,
   isObject,
+  pickTime,
   toObjects,
   toText,
   toTime,
   tryParseJson,
   type DocumentFacts,
   type JsonObject,
+  type TimeRule,
 } from './shared.js';
 
 // The in-toto Statement layer versions (in-toto attestation spec, v0.1, v1).
@@ -46,18 +47,51 @@ export function statementFacts(statement: JsonObject): JsonObject {
     })),
     builderId: builderIdOf(predicate),
     buildType: buildTypeOf(predicate),
+    ...(isSlsa(statement) ? materialsOf(predicate) : {}),
   };
 }
 
-/** When the build ran, as the SLSA predicate states it, if it does. */
-export function statementTime(statement: JsonObject): Date | null {
+// SLSA provenance by its predicate type, or gcloud's rendering of it.
+function isSlsa(statement: JsonObject): boolean {
+  const type = toText(statement.predicateType) ?? '';
+  return (
+    type.startsWith('https://slsa.dev/provenance/') ||
+    isObject(statement.slsaProvenance)
+  );
+}
+
+/**
+ * When the build ran, as the SLSA predicate states it, if it does: the
+ * finish time, else the start time (v1 runDetails.metadata; v0.1/v0.2
+ * metadata), with the rule that chose it.
+ */
+export function statementTime(statement: JsonObject): TimeRule {
   const predicate = predicateOf(statement);
   const run = pick(predicate, 'runDetails', 'metadata');
   const legacy = pick(predicate, 'metadata');
-  return earliest([
-    toTime(run?.finishedOn ?? run?.startedOn),
-    toTime(legacy?.buildFinishedOn ?? legacy?.buildStartedOn),
-  ]);
+  const picked = pickTime(
+    [toTime(run?.finishedOn), 'predicate.runDetails.metadata.finishedOn'],
+    [toTime(run?.startedOn), 'predicate.runDetails.metadata.startedOn'],
+    [toTime(legacy?.buildFinishedOn), 'predicate.metadata.buildFinishedOn'],
+    [toTime(legacy?.buildStartedOn), 'predicate.metadata.buildStartedOn'],
+  );
+  return [picked.eventTime, picked.eventTimeRule ?? 'none'];
+}
+
+/**
+ * The materials (SLSA v0.1/v0.2) or resolved dependencies (SLSA v1) the
+ * build read, first few with their digests, and how many there are.
+ */
+function materialsOf(predicate: JsonObject): JsonObject {
+  const v1 = pick(predicate, 'buildDefinition');
+  const list = toObjects(v1 ? v1.resolvedDependencies : predicate.materials);
+  return {
+    materialCount: list.length,
+    materials: list.slice(0, SUBJECT_LIMIT).map((m) => ({
+      uri: toText(m.uri) ?? toText(m.name),
+      digest: isObject(m.digest) ? m.digest : {},
+    })),
+  };
 }
 
 // gcloud renders the predicate under slsaProvenance instead of predicate.
@@ -100,7 +134,7 @@ export function readStatement(statement: JsonObject): DocumentFacts {
     format: 'in-toto-statement',
     specVersion: statementVersion(statement),
     mediaType: IN_TOTO_PAYLOAD,
-    eventTime: statementTime(statement),
+    ...pickTime(statementTime(statement)),
     metadata: statementFacts(statement),
     warnings,
   };
@@ -120,13 +154,18 @@ export function isSlsaPredicate(value: JsonObject): boolean {
 export function readSlsaPredicate(predicate: JsonObject): DocumentFacts {
   const statement = { predicate };
   const facts = statementFacts(statement);
+  const materials = materialsOf(predicate);
   return {
     kind: 'attestations',
     format: 'slsa-predicate',
     specVersion: isObject(predicate.buildDefinition) ? '1' : '0.2',
     mediaType: 'application/json',
-    eventTime: statementTime(statement),
-    metadata: { builderId: facts.builderId, buildType: facts.buildType },
+    ...pickTime(statementTime(statement)),
+    metadata: {
+      builderId: facts.builderId,
+      buildType: facts.buildType,
+      ...materials,
+    },
     warnings: [
       'a bare SLSA predicate: no in-toto statement, so no subject ' +
         'and no signature',

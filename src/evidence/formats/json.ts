@@ -17,7 +17,12 @@ import {
   readNpmAttestations,
 } from './vendor.js';
 import { isCsafVex, isOpenVex, readCsafVex, readOpenVex } from './vex.js';
-import { readAuditValue } from './events.js';
+import {
+  collect,
+  genericFormatOf,
+  readAuditValue,
+  type DetectOptions,
+} from './events.js';
 import { describeJson } from './unknown.js';
 import {
   asDocument,
@@ -54,7 +59,11 @@ const READERS: Reader[] = [
  * Detects the format of one whole JSON value: audit events first, then
  * each document format, then a reason naming what was seen instead.
  */
-export function detectJson(value: unknown, text: string): Detection {
+export function detectJson(
+  value: unknown,
+  text: string,
+  options: DetectOptions = {},
+): Detection {
   if (!isObject(value)) {
     return {
       type: 'unrecognised',
@@ -71,5 +80,7 @@ export function detectJson(value: unknown, text: string): Detection {
   }
   const reader = READERS.find(([test]) => test(value));
   if (reader) return asDocument(reader[1](value));
+  const generic = genericFormatOf(value, options);
+  if (generic) return collect(generic, [[value, text, 1]]);
   return { type: 'unrecognised', reason: describeJson(value) };
 }

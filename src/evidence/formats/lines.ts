@@ -1,5 +1,11 @@
 import { isEnvelope, readEnvelopes } from './dsse.js';
-import { auditFormatOf, collect, type Entry } from './events.js';
+import {
+  auditFormatOf,
+  collect,
+  genericFormatOf,
+  type DetectOptions,
+  type Entry,
+} from './events.js';
 import { isSigstoreBundle, readSigstoreBundle } from './sigstore.js';
 import { describeRecord } from './unknown.js';
 import {
@@ -9,6 +15,16 @@ import {
   type Detection,
   type LineError,
 } from './shared.js';
+
+/** Detection options, and the lines whose bytes are not UTF-8. */
+export interface LineOptions extends DetectOptions {
+  badUtf8?: ReadonlySet<number>;
+}
+
+/** The line error of a line whose bytes are not valid UTF-8. */
+export function notUtf8(line: number): LineError {
+  return { line, message: 'not valid UTF-8' };
+}
 
 interface Parsed {
   entries: Entry[];
@@ -34,10 +50,13 @@ export function toEntry(raw: string, line: number): Entry | LineError | null {
 }
 
 /** Splits JSON Lines into records and line errors. */
-function parseLines(text: string): Parsed {
+function parseLines(text: string, badUtf8?: ReadonlySet<number>): Parsed {
   const parsed: Parsed = { entries: [], errors: [] };
   text.split('\n').forEach((raw, index) => {
-    const entry = toEntry(raw, index + 1);
+    // Decoding replaced its bad bytes: the record is not the original.
+    const entry = badUtf8?.has(index + 1)
+      ? notUtf8(index + 1)
+      : toEntry(raw, index + 1);
     if (Array.isArray(entry)) parsed.entries.push(entry);
     else if (entry) parsed.errors.push(entry);
   });
@@ -49,8 +68,11 @@ function parseLines(text: string): Parsed {
  * Sigstore bundles one per line. The first readable record decides the
  * format; null when no line is a JSON object at all.
  */
-export function detectLines(text: string): Detection | null {
-  const { entries, errors } = parseLines(text);
+export function detectLines(
+  text: string,
+  options: LineOptions = {},
+): Detection | null {
+  const { entries, errors } = parseLines(text, options.badUtf8);
   const first = entries[0]?.[0];
   if (!first) return null;
   const audit = auditFormatOf(first);
@@ -67,6 +89,8 @@ export function detectLines(text: string): Detection | null {
     facts.warnings.push(...lineWarnings);
     return asDocument(facts);
   }
+  const generic = genericFormatOf(first, options);
+  if (generic) return collect(generic, entries, errors);
   return {
     type: 'unrecognised',
     reason: `JSON Lines of ${describeRecord(first)}`,

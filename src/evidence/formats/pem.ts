@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import path from 'node:path';
+import { identityOf } from './identity.js';
 import type { DocumentFacts } from './shared.js';
 
 const PEM_LABEL = /-----BEGIN ([A-Z0-9 ]+)-----/g;
@@ -43,6 +44,7 @@ export function readPublicKey(text: string, fileName: string): DocumentFacts {
     specVersion: null,
     mediaType: 'application/x-pem-file',
     eventTime: null,
+    eventTimeRule: null,
     metadata: {
       keyAlgorithm: key.asymmetricKeyType ?? null,
       curve: details.namedCurve ?? null,
@@ -57,8 +59,8 @@ export function readPublicKey(text: string, fileName: string): DocumentFacts {
 /**
  * Reads X.509 certificates (PEM, or one DER certificate). The time is the
  * first certificate's notBefore: when the signing identity came to be.
- * Subject alternative names are left out of the index on purpose: they
- * are often personal e-mail addresses.
+ * Of an e-mail identity only the domain is kept (identityOf): the
+ * address is personal data.
  */
 export function readCertificates(
   certificates: X509Certificate[],
@@ -74,6 +76,7 @@ export function readCertificates(
     specVersion: null,
     mediaType,
     eventTime: new Date(leaf.validFrom),
+    eventTimeRule: 'certificate notBefore',
     metadata: {
       certificateCount: certificates.length,
       subject: leaf.subject || null,
@@ -84,6 +87,7 @@ export function readCertificates(
       keyAlgorithm: key.asymmetricKeyType ?? null,
       curve: key.asymmetricKeyDetails?.namedCurve ?? null,
       fingerprintSha256: leaf.fingerprint256,
+      signingIdentity: identityOf(leaf),
       signs: signedFileOf(fileName),
     },
     warnings: [],

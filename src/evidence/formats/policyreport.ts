@@ -1,9 +1,11 @@
+import { OUTCOMES } from './outcomes.js';
 import {
   earliest,
   isObject,
   tally,
   toObjects,
   toText,
+  pickTime,
   toTime,
   type DocumentFacts,
   type JsonObject,
@@ -12,7 +14,6 @@ import {
 // The wg-policy API groups: the original one and its successor.
 const GROUPS = /^(wgpolicyk8s\.io|reports\.x-k8s\.io)\/v\w+$/;
 const KINDS = ['PolicyReport', 'ClusterPolicyReport'];
-const OUTCOMES = ['pass', 'fail', 'warn', 'error', 'skip'] as const;
 
 function isReport(value: unknown): value is JsonObject {
   return (
@@ -46,14 +47,15 @@ export function readPolicyReports(
 ): DocumentFacts {
   const results = reports.flatMap((r) => toObjects(r.results));
   const summary = sumSummaries(reports);
-  const counted = tally(results.map((r) => r.result));
+  // Early v1alpha1 reports named the outcome `status`.
+  const counted = tally(results.map((r) => r.result ?? r.status));
   const apiVersions = [...new Set(reports.map((r) => String(r.apiVersion)))];
   return {
     kind: 'policy-reports',
     format: 'policy-report',
     specVersion: apiVersions[0] ?? null,
     mediaType,
-    eventTime: reportTime(reports, results),
+    ...reportTime(reports, results),
     metadata: {
       reportCount: reports.length,
       reportKinds: tally(reports.map((r) => r.kind)),
@@ -64,6 +66,12 @@ export function readPolicyReports(
       policies: [
         ...new Set(results.map((r) => toText(r.policy)).filter(Boolean)),
       ],
+      sources: [
+        ...new Set(
+          [...reports, ...results].map((r) => toText(r.source)).filter(Boolean),
+        ),
+      ],
+      policyVersions: policyVersions(results),
     },
     warnings: summaryWarnings(summary, counted),
   };
@@ -95,18 +103,47 @@ function summaryWarnings(
   return [`summary disagrees with the results (${detail})`];
 }
 
+/**
+ * The versions of the policies results were checked against, where the
+ * report states them: PolicyReport has no field for it, so engines put
+ * it in a result's properties (`policy-version` or `version`).
+ */
+function policyVersions(results: JsonObject[]): string[] {
+  const versions = new Set<string>();
+  for (const result of results) {
+    const props = isObject(result.properties) ? result.properties : {};
+    const version = toText(props['policy-version']) ?? toText(props.version);
+    const policy = toText(result.policy);
+    if (policy && version) versions.add(`${policy}@${version}`);
+  }
+  return [...versions];
+}
+
 // The report's creation time; failing that, its earliest result time.
 function reportTime(reports: JsonObject[], results: JsonObject[]) {
-  const created = earliest(
-    reports.map((r) =>
-      isObject(r.metadata) ? toTime(r.metadata.creationTimestamp) : null,
-    ),
+  return pickTime(
+    [
+      earliest(
+        reports.map((r) =>
+          isObject(r.metadata) ? toTime(r.metadata.creationTimestamp) : null,
+        ),
+      ),
+      'earliest metadata.creationTimestamp',
+    ],
+    [
+      earliest(results.map((r) => resultTime(r.timestamp))),
+      'earliest results[].timestamp',
+    ],
   );
-  if (created) return created;
-  return earliest(
-    results.map((r) => {
-      const seconds = isObject(r.timestamp) ? Number(r.timestamp.seconds) : 0;
-      return seconds > 0 ? new Date(seconds * 1000) : null;
-    }),
-  );
+}
+
+// A protobuf Timestamp: seconds and nanos since the Unix epoch.
+function resultTime(value: unknown): Date | null {
+  if (!isObject(value)) return null;
+  const seconds = Number(value.seconds);
+  if (!Number.isInteger(seconds) || seconds <= 0) return null;
+  const nanos = Number(value.nanos) || 0;
+  const iso = new Date(seconds * 1000).toISOString().slice(0, 19);
+  const fraction = nanos > 0 ? `.${String(nanos).padStart(9, '0')}` : '';
+  return toTime(`${iso}${fraction}Z`);
 }

@@ -1,5 +1,7 @@
+import { emptySummary, type Outcome } from './outcomes.js';
 import {
-  earliest,
+  earliestRule,
+  pickTime,
   isObject,
   tally,
   toObjects,
@@ -7,6 +9,7 @@ import {
   toTime,
   type DocumentFacts,
   type JsonObject,
+  type TimeRule,
 } from './shared.js';
 
 /** True for a SARIF log (OASIS SARIF 2.1.0 §3.13: version and runs). */
@@ -25,7 +28,14 @@ export function readSarif(log: JsonObject): DocumentFacts {
     format: 'sarif',
     specVersion: version,
     mediaType: 'application/sarif+json',
-    eventTime: earliest(runs.flatMap(invocationTimes)),
+    ...earliestRule(
+      runs
+        .flatMap(invocationTimes)
+        .map((t): TimeRule => [
+          t,
+          'earliest runs[].invocations[].startTimeUtc (else endTimeUtc)',
+        ]),
+    ),
     metadata: {
       toolName: tools[0]?.name ?? null,
       toolVersion: tools[0]?.version ?? null,
@@ -34,9 +44,68 @@ export function readSarif(log: JsonObject): DocumentFacts {
       resultCount: results.length,
       ruleCount: runs.reduce((n, run) => n + toObjects(rulesOf(run)).length, 0),
       levels: tally(results.map((r) => r.level ?? 'warning')),
+      summary: sarifSummary(runs),
+      policies: [...new Set(results.map((r) => toText(r.ruleId)))]
+        .filter((id): id is string => id !== null)
+        .slice(0, POLICY_LIMIT),
+      policyVersions: tools
+        .filter((t) => t.name)
+        .map((t) => (t.version ? `${t.name}@${t.version}` : String(t.name))),
     },
     warnings: version === '2.1.0' ? [] : [`unexpected SARIF ${version}`],
   };
+}
+
+// Rule ids kept in metadata; the report itself keeps them all.
+const POLICY_LIMIT = 100;
+
+/**
+ * SARIF results as the five outcomes policy reports use (SARIF 2.1.0
+ * §3.27.9 kind, §3.27.10 level): kind pass is pass; notApplicable and
+ * informational are skip; review and open are warn; a failure (the
+ * default kind) is fail at level error, warn at warning or note, skip at
+ * none. Tool execution notifications at level error count as error.
+ */
+function sarifSummary(runs: JsonObject[]): Record<Outcome, number> {
+  const summary = emptySummary();
+  for (const run of runs) {
+    for (const result of toObjects(run.results)) {
+      summary[sarifOutcome(result, defaultLevels(run))] += 1;
+    }
+    for (const invocation of toObjects(run.invocations)) {
+      const notes = toObjects(invocation.toolExecutionNotifications);
+      summary.error += notes.filter((n) => n.level === 'error').length;
+    }
+  }
+  return summary;
+}
+
+function sarifOutcome(
+  result: JsonObject,
+  levels: Map<string, string>,
+): Outcome {
+  const kind = toText(result.kind) ?? 'fail';
+  if (kind === 'pass') return 'pass';
+  if (kind === 'notApplicable' || kind === 'informational') return 'skip';
+  if (kind !== 'fail') return 'warn';
+  const level =
+    toText(result.level) ?? levels.get(String(result.ruleId)) ?? 'warning';
+  if (level === 'error') return 'fail';
+  return level === 'none' ? 'skip' : 'warn';
+}
+
+// A result without a level takes its rule's defaultConfiguration.level.
+function defaultLevels(run: JsonObject): Map<string, string> {
+  const levels = new Map<string, string>();
+  for (const rule of toObjects(rulesOf(run))) {
+    const config = isObject(rule.defaultConfiguration)
+      ? rule.defaultConfiguration
+      : {};
+    const level = toText(config.level);
+    const id = toText(rule.id);
+    if (id && level) levels.set(id, level);
+  }
+  return levels;
 }
 
 function driverOf(run: JsonObject) {
@@ -59,6 +128,12 @@ function invocationTimes(run: JsonObject): (Date | null)[] {
   );
 }
 
+// The scanner's version, and the scanner version the report names.
+function trivyVersions(report: JsonObject): string[] {
+  const trivy = isObject(report.Trivy) ? toText(report.Trivy.Version) : null;
+  return trivy ? [`trivy@${trivy}`] : [];
+}
+
 /** True for a Trivy JSON report of schema version 2. */
 export function isTrivyJson(value: JsonObject): boolean {
   return value.SchemaVersion === 2 && 'ArtifactName' in value;
@@ -79,7 +154,7 @@ export function readTrivyJson(report: JsonObject): DocumentFacts {
     format: 'trivy-json',
     specVersion: '2',
     mediaType: 'application/json',
-    eventTime: toTime(report.CreatedAt),
+    ...pickTime([toTime(report.CreatedAt), 'CreatedAt']),
     metadata: {
       artifactName: toText(report.ArtifactName),
       artifactType: toText(report.ArtifactType),
@@ -90,6 +165,17 @@ export function readTrivyJson(report: JsonObject): DocumentFacts {
         successes: sum('Successes'),
         failures: sum('Failures'),
       },
+      // Trivy counts passed checks (Successes) without listing them.
+      summary: {
+        ...emptySummary(),
+        pass: sum('Successes'),
+        fail: sum('Failures'),
+        skip: sum('Exceptions'),
+      },
+      policies: [
+        ...new Set(misconfigs.map((m) => toText(m.AVDID) ?? toText(m.ID))),
+      ].filter((id): id is string => id !== null),
+      policyVersions: trivyVersions(report),
       severities: tally(
         [...vulnerabilities, ...misconfigs].map((f) => f.Severity),
       ),

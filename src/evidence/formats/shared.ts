@@ -1,4 +1,4 @@
-import { toInstant } from '../../domain/index.js';
+import { exactTimeOf, toEvidenceTime } from '../../domain/index.js';
 import type { DocumentKind } from '../../domain/index.js';
 
 /** A JSON object, as parsed: the shape every format reader starts from. */
@@ -11,8 +11,27 @@ export interface DocumentFacts {
   specVersion: string | null;
   mediaType: string;
   eventTime: Date | null;
+  /** Which field of the document gave eventTime (docs/evidence-formats.md). */
+  eventTimeRule: string | null;
   metadata: Record<string, unknown>;
   warnings: string[];
+}
+
+/** A candidate event time and the rule that names where it came from. */
+export type TimeRule = [time: Date | null, rule: string];
+
+/**
+ * The first candidate that has a time, with its rule: each format states
+ * its event time in one place, with fallbacks in a fixed order.
+ */
+export function pickTime(...candidates: TimeRule[]): {
+  eventTime: Date | null;
+  eventTimeRule: string | null;
+} {
+  const found = candidates.find(([time]) => time !== null);
+  return found
+    ? { eventTime: found[0], eventTimeRule: found[1] }
+    : { eventTime: null, eventTimeRule: null };
 }
 
 /** True for a plain JSON object (not an array, not null). */
@@ -39,22 +58,47 @@ export function toObjects(value: unknown): JsonObject[] {
  * Parses an RFC 3339 timestamp as strictly as export windows are parsed:
  * null for anything else, for impossible dates (never rolled over into
  * the next month) and for instants outside 1970–9999, which no window can
- * hold. No guessing.
+ * hold. No guessing. The answer keeps every digit written and a leap
+ * second (EvidenceTime).
  */
 export function toTime(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
   try {
-    return toInstant(value, 'time');
+    return toEvidenceTime(value, 'time');
   } catch {
     return null;
   }
 }
 
-/** The earliest of some optional times, or null when there is none. */
+/** The earliest of some (time, rule) candidates, with its rule. */
+export function earliestRule(candidates: readonly TimeRule[]): {
+  eventTime: Date | null;
+  eventTimeRule: string | null;
+} {
+  const eventTime = earliest(candidates.map(([time]) => time));
+  const found = candidates.find(([time]) => time === eventTime);
+  return { eventTime, eventTimeRule: eventTime ? (found?.[1] ?? null) : null };
+}
+
+/**
+ * The earliest of some optional times (the first of equals), or null when
+ * there is none. The time itself is answered, with its exact digits.
+ */
 export function earliest(times: readonly (Date | null)[]): Date | null {
-  const known = times.filter((t): t is Date => t !== null);
-  if (known.length === 0) return null;
-  return new Date(Math.min(...known.map((t) => t.getTime())));
+  let first: Date | null = null;
+  for (const time of times) {
+    if (time && (!first || exactOrder(time, first) < 0)) first = time;
+  }
+  return first;
+}
+
+// Orders two instants by their exact UTC text: fixed-width up to the
+// fraction, so comparing the fraction's digits settles a millisecond tie.
+function exactOrder(a: Date, b: Date): number {
+  const diff = a.getTime() - b.getTime();
+  if (diff !== 0) return diff;
+  const [x, y] = [exactTimeOf(a), exactTimeOf(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Counts how often each string occurs, in first-seen order. */
@@ -121,7 +165,7 @@ export interface ParsedAuditEvent {
   action: string | null;
   resource: string | null;
   outcome: string | null;
-  /** The record as read: see docs/formats.md for each format's rule. */
+  /** The record as read: see docs/evidence-formats.md for each format's rule. */
   original: string;
 }
 

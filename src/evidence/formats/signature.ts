@@ -16,6 +16,13 @@ function isDerEcdsa(bytes: Buffer): boolean {
   );
 }
 
+// Without DER structure only the size hints at the algorithm: RSA
+// signatures are as long as the modulus. 64 bytes could be Ed25519 or a
+// raw P-256 r||s, so it is left unnamed.
+function algorithmBySize(size: number): string | null {
+  return [256, 384, 512].includes(size) ? `rsa-${size * 8}` : null;
+}
+
 /**
  * Reads a detached base64 signature. The content decides: a DER ECDSA
  * signature is recognised under any name; other base64 (Ed25519, RSA)
@@ -36,9 +43,10 @@ export function readDetachedSignature(
     specVersion: null,
     mediaType: 'text/plain',
     eventTime: null,
+    eventTimeRule: null,
     metadata: {
       encoding: 'base64',
-      signatureAlgorithm: ecdsa ? 'ecdsa' : null,
+      signatureAlgorithm: ecdsa ? 'ecdsa' : algorithmBySize(bytes.length),
       signatureSize: bytes.length,
       signs: signedFileOf(fileName),
     },

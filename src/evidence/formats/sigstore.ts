@@ -1,5 +1,8 @@
+import { X509Certificate } from 'node:crypto';
+import { identityOf } from './identity.js';
 import {
   earliest,
+  pickTime,
   isObject,
   toList,
   toObjects,
@@ -36,17 +39,24 @@ export function readSigstoreBundle(bundle: JsonObject): DocumentFacts {
   const dsse = isObject(bundle.dsseEnvelope) ? bundle.dsseEnvelope : null;
   const envelope = dsse ? envelopeFacts(dsse) : null;
   const loggedAt = earliest(tlog.map((e) => fromEpoch(e.integratedTime)));
+  const certificate = certificateOf(material);
   return {
     kind: dsse ? 'attestations' : 'signatures',
     format: 'sigstore-bundle',
     specVersion: match?.[1] ?? match?.[2] ?? null,
     mediaType,
-    eventTime: loggedAt ?? envelope?.time ?? null,
+    ...pickTime(
+      [loggedAt, 'earliest tlogEntries[].integratedTime'],
+      envelope?.time ?? [null, 'none'],
+    ),
     metadata: {
       content: dsse ? 'dsseEnvelope' : contentOf(bundle),
       verificationMaterial: materialOf(material),
+      signingIdentity: certificate ? identityOf(certificate) : null,
+      certificateFingerprintSha256: certificate?.fingerprint256 ?? null,
       tlogEntryCount: tlog.length,
       tlogKinds: tlog.map((e) => toText(pickKind(e))),
+      tlogEntries: tlog.map(tlogEntryOf),
       integratedTime: loggedAt?.toISOString() ?? null,
       rfc3161TimestampCount: timestampCount(material),
       ...(isObject(bundle.messageSignature)
@@ -60,6 +70,37 @@ export function readSigstoreBundle(bundle: JsonObject): DocumentFacts {
         ? []
         : ['the bundle has neither a dsseEnvelope nor a messageSignature']),
     ],
+  };
+}
+
+// The leaf certificate: v0.3 has `certificate`, v0.1/v0.2 a chain.
+function certificateOf(material: JsonObject): X509Certificate | null {
+  const chain = isObject(material.x509CertificateChain)
+    ? toObjects(material.x509CertificateChain.certificates)[0]
+    : null;
+  const leaf = isObject(material.certificate) ? material.certificate : chain;
+  const raw = leaf ? toText(leaf.rawBytes) : null;
+  if (!raw) return null;
+  try {
+    return new X509Certificate(Buffer.from(raw, 'base64'));
+  } catch {
+    return null;
+  }
+}
+
+// Where a transparency log entry can be looked up again.
+function tlogEntryOf(entry: JsonObject) {
+  const logId = isObject(entry.logId) ? toText(entry.logId.keyId) : null;
+  const time = fromEpoch(entry.integratedTime);
+  return {
+    // Rekor writes int64 as a JSON string; older bundles as a number.
+    logIndex:
+      typeof entry.logIndex === 'number'
+        ? String(entry.logIndex)
+        : toText(entry.logIndex),
+    logId,
+    kind: toText(pickKind(entry)),
+    integratedTime: time ? time.toISOString() : null,
   };
 }
 

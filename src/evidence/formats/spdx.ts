@@ -3,6 +3,7 @@ import {
   toList,
   toObjects,
   toText,
+  pickTime,
   toTime,
   type DocumentFacts,
   type JsonObject,
@@ -24,7 +25,7 @@ export function readSpdxJson(doc: JsonObject): DocumentFacts {
     format: 'spdx-json',
     specVersion: version.replace(/^SPDX-/, ''),
     mediaType: 'application/spdx+json',
-    eventTime: toTime(info.created),
+    ...pickTime([toTime(info.created), 'creationInfo.created']),
     metadata: {
       name: toText(doc.name),
       documentNamespace: toText(doc.documentNamespace),
@@ -64,7 +65,7 @@ export function readSpdxTagValue(text: string): DocumentFacts {
     format: 'spdx-tag-value',
     specVersion: version.replace(/^SPDX-/, '') || null,
     mediaType: 'text/spdx',
-    eventTime: toTime(created),
+    ...pickTime([toTime(created), 'Created:']),
     metadata: {
       name: firstTag(text, 'DocumentName'),
       documentNamespace: firstTag(text, 'DocumentNamespace'),
@@ -105,9 +106,11 @@ export function readSpdx3(doc: JsonObject): DocumentFacts {
     format: 'spdx3-jsonld',
     specVersion: toText(info.specVersion),
     mediaType: 'application/spdx+json',
-    eventTime: toTime(info.created),
+    ...pickTime([toTime(info.created), '@graph CreationInfo created']),
     metadata: {
       name: toText(document?.name),
+      // SPDX 3 has no document namespace; the document's IRI names it.
+      documentId: toText(document?.spdxId),
       elementCount: graph.length,
       packageCount: count('software_Package'),
       fileCount: count('software_File'),

@@ -4,15 +4,6 @@ import { isObject, type JsonObject } from './shared.js';
 // specs require. Naming them turns "unknown" into a clearer refusal.
 const KNOWN_UNSUPPORTED: [name: string, test: (v: JsonObject) => boolean][] = [
   [
-    'Google Cloud Logging entries',
-    (v) => typeof v.logName === 'string' && 'insertId' in v,
-  ],
-  ['Azure Activity Log records', (v) => 'authorization' in v && 'claims' in v],
-  [
-    'Microsoft 365 unified audit log records',
-    (v) => 'Workload' in v && 'RecordType' in v && 'Operation' in v,
-  ],
-  [
     'a CSAF document other than a VEX',
     (v) => isObject(v.document) && 'csaf_version' in v.document,
   ],
@@ -21,7 +12,9 @@ const KNOWN_UNSUPPORTED: [name: string, test: (v: JsonObject) => boolean][] = [
 const SUPPORTED =
   'supported JSON formats: CycloneDX, SPDX, in-toto, DSSE, Sigstore, ' +
   'OpenVEX, CSAF VEX, policy reports, SARIF, Trivy, Kubernetes audit ' +
-  'events, CloudTrail';
+  'events, CloudTrail, GCP Cloud Audit Logs, Azure Activity Log, ' +
+  'Microsoft 365 audit records, and JSON Lines given a generic mapping ' +
+  '(DP_GENERIC_AUDIT_FIELDS)';
 
 function keysOf(value: JsonObject): string {
   const keys = Object.keys(value);

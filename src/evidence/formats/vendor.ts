@@ -2,6 +2,7 @@ import {
   earliest,
   isObject,
   tally,
+  pickTime,
   toObjects,
   toText,
   toTime,
@@ -30,7 +31,10 @@ export function readNpmAttestations(value: JsonObject): DocumentFacts {
     format: 'npm-attestations',
     specVersion: null,
     mediaType: 'application/json',
-    eventTime: earliest(bundles.map((b) => b.eventTime)),
+    ...pickTime([
+      earliest(bundles.map((b) => b.eventTime)),
+      'earliest attestations[].bundle tlogEntries[].integratedTime',
+    ]),
     metadata: {
       bundleCount: bundles.length,
       predicateTypes: tally(bundles.map((b) => b.metadata.predicateType)),
@@ -62,7 +66,10 @@ export function readGcbProvenance(value: JsonObject): DocumentFacts {
     format: 'gcb-provenance',
     specVersion: null,
     mediaType: 'application/json',
-    eventTime: earliest(entries.map((e) => toTime(e.createTime))),
+    ...pickTime([
+      earliest(entries.map((e) => toTime(e.createTime))),
+      'earliest provenance_summary.provenance[].createTime',
+    ]),
     metadata: {
       image: toText(image.fully_qualified_digest),
       provenanceCount: entries.length,

@@ -3,6 +3,7 @@ import {
   tally,
   toObjects,
   toText,
+  pickTime,
   toTime,
   type DocumentFacts,
   type JsonObject,
@@ -35,7 +36,10 @@ export function readOpenVex(doc: JsonObject): DocumentFacts {
     format: 'openvex',
     specVersion: version ?? '0.0.1',
     mediaType: 'application/json',
-    eventTime: toTime(doc.timestamp),
+    ...pickTime(
+      [toTime(doc.timestamp), 'timestamp'],
+      [latestStatementTime(doc), 'latest statements[].timestamp'],
+    ),
     metadata: {
       id: toText(doc['@id']),
       author: toText(doc.author),
@@ -69,14 +73,53 @@ export function readCsafVex(value: JsonObject): DocumentFacts {
     format: 'csaf-vex',
     specVersion: toText(doc.csaf_version),
     mediaType: 'application/json',
-    eventTime: toTime(tracking.current_release_date),
+    ...pickTime(
+      [
+        toTime(tracking.current_release_date),
+        'document.tracking.current_release_date',
+      ],
+      [
+        toTime(tracking.initial_release_date),
+        'document.tracking.initial_release_date',
+      ],
+    ),
     metadata: {
       id: toText(tracking.id),
       title: toText(doc.title),
       publisher: isObject(doc.publisher) ? toText(doc.publisher.name) : null,
       vulnerabilityCount: vulnerabilities.length,
       cves: vulnerabilities.map((v) => toText(v.cve)),
+      statuses: csafStatuses(vulnerabilities),
     },
     warnings: [],
   };
+}
+
+// OpenVEX 0.0.1 may date only its statements; the latest is when the
+// document last changed.
+function latestStatementTime(doc: JsonObject): Date | null {
+  const times = toObjects(doc.statements)
+    .map((s) => toTime(s.timestamp))
+    .filter((t): t is Date => t !== null);
+  return times.reduce<Date | null>(
+    (latest, t) => (!latest || t.getTime() > latest.getTime() ? t : latest),
+    null,
+  );
+}
+
+/**
+ * How many products each CSAF product_status names, over all
+ * vulnerabilities (CSAF 2.0 §3.2.3.9: known_not_affected, fixed, ...):
+ * the statements of a CSAF VEX and their statuses.
+ */
+function csafStatuses(vulnerabilities: JsonObject[]): Record<string, number> {
+  const statuses: Record<string, number> = {};
+  for (const v of vulnerabilities) {
+    const status = isObject(v.product_status) ? v.product_status : {};
+    for (const [name, products] of Object.entries(status)) {
+      const count = Array.isArray(products) ? products.length : 0;
+      statuses[name] = (statuses[name] ?? 0) + count;
+    }
+  }
+  return statuses;
 }
