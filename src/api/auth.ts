@@ -76,6 +76,11 @@ export function bearerAuthenticator(sources: AuthSources) {
     const found = known.find((k) => timingSafeEqual(k.digest, hashed));
     if (found) {
       const { tenantId, subject, roles } = found.token;
+      // A configured token may name a tenant that was never made, or one
+      // since removed: it speaks for nobody.
+      if (!(await sources.tenantExists(tenantId))) {
+        throw unauthenticated('the API token names an unknown tenant');
+      }
       return { tenantId, subject, roles, via: 'token' };
     }
     const stored = await sources.tokenStore.findLive(presented);

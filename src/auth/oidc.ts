@@ -46,6 +46,9 @@ export class OidcVerifier {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         algorithms: ['RS256', 'ES256', 'ES384', 'PS256', 'EdDSA'],
+        // A token without an expiry would never expire, and one without a
+        // subject would make every such caller one actor in the trail.
+        requiredClaims: ['exp', 'sub'],
       }));
     } catch (cause) {
       throw new PackagerError(

@@ -110,13 +110,15 @@ describe('the API, given bad requests', () => {
     });
   }
 
-  it('answers a token bound to a tenant that does not exist with 404', async () => {
+  it('refuses a token bound to a tenant that does not exist with 401', async () => {
+    // Issue 5: a token naming an unknown tenant speaks for nobody.
     const reply = await post(
       { ...GOOD, tenantId: 'nowhere' },
       { token: api.tokens.stranger },
     );
-    expect(reply.status).toBe(404);
-    expect(reply.json.code).toBe('DP_TENANT_UNKNOWN');
+    expect(reply.status).toBe(401);
+    expect(reply.json.code).toBe('DP_UNAUTHENTICATED');
+    expect(reply.json.detail).toMatch(/unknown tenant/);
   });
 
   it('accepts a window whose end is earlier as text but later in UTC', async () => {

@@ -59,10 +59,11 @@ describe('OIDC bearer tokens', () => {
     options: {
       key?: CryptoKey;
       audience?: string;
-      expires?: string | number;
+      expires?: string | number | null;
+      subject?: string | null;
     } = {},
-  ) =>
-    new SignJWT({
+  ) => {
+    const token = new SignJWT({
       'https://dp/tenant': 'acme',
       'https://dp/roles': ['viewer'],
       ...claims,
@@ -70,10 +71,15 @@ describe('OIDC bearer tokens', () => {
       .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
       .setIssuer(ISSUER)
       .setAudience(options.audience ?? AUDIENCE)
-      .setSubject('carol@acme')
-      .setIssuedAt()
-      .setExpirationTime(options.expires ?? '5m')
-      .sign(options.key ?? signing);
+      .setIssuedAt();
+    if (options.subject !== null) {
+      token.setSubject(options.subject ?? 'carol@acme');
+    }
+    if (options.expires !== null) {
+      token.setExpirationTime(options.expires ?? '5m');
+    }
+    return token.sign(options.key ?? signing);
+  };
 
   it("admits a valid token to its tenant's jobs with its roles", async () => {
     const token = await jwt({});
@@ -100,6 +106,8 @@ describe('OIDC bearer tokens', () => {
       /expired/,
     ],
     ['a wrong audience', () => jwt({}, { audience: 'someone-else' }), /aud/],
+    ['a token that never expires', () => jwt({}, { expires: null }), /exp/],
+    ['a token with no subject', () => jwt({}, { subject: null }), /sub/],
   ])('refuses %s with 401', async (_name, make, detail) => {
     const reply = await api.call('GET', '/jobs', { token: await make() });
     expect(reply.status).toBe(401);
