@@ -84,9 +84,22 @@ async function resolveAll(host: string, resolve: Resolve): Promise<string[]> {
   return addresses;
 }
 
-/** The range of an address, looking through IPv4-mapped IPv6. */
+/**
+ * The range of an address, looking through IPv4-mapped IPv6 and the
+ * deprecated IPv4-compatible form (`::a.b.c.d`), which some stacks still
+ * route to the IPv4 address it holds.
+ */
 function rangeOf(address: string): string {
   const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv6') {
+    const parts = (parsed as ipaddr.IPv6).parts;
+    const compatible =
+      parts.slice(0, 6).every((p) => p === 0) && (parts[6] ?? 0) !== 0;
+    if (compatible) {
+      const bytes = (parsed as ipaddr.IPv6).toByteArray().slice(12);
+      return ipaddr.fromByteArray(bytes).range();
+    }
+  }
   return parsed.range();
 }
 

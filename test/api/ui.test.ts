@@ -63,11 +63,12 @@ describe('the routes the web UI needs', () => {
       });
     });
 
-    it('lists no tenant for a token whose tenant does not exist', async () => {
+    it('refuses a token whose tenant does not exist', async () => {
       const reply = await api.call('GET', '/me', {
         token: api.tokens.stranger,
       });
-      expect(reply.json.tenants).toEqual([]);
+      expect(reply.status).toBe(401);
+      expect(reply.json.detail).toMatch(/unknown tenant/);
     });
 
     it('reports the flags as they apply to the caller', async () => {

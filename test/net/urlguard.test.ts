@@ -15,6 +15,9 @@ describe('assertPublicUrl', () => {
       ['http://[fe80::1]/', 'linkLocal'],
       ['http://[fd00::1]/', 'uniqueLocal'],
       ['http://[::ffff:127.0.0.1]/', 'loopback'],
+      ['http://[::127.0.0.1]/', 'loopback'],
+      ['http://[::169.254.169.254]/', 'linkLocal'],
+      ['http://[::10.0.0.1]/', 'private'],
       ['http://0.0.0.0/', 'unspecified'],
       ['http://100.64.0.1/', 'carrierGradeNat'],
     ])('refuses %s (%s) with DP_URL_REFUSED', async (url, range) => {
