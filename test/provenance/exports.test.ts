@@ -61,6 +61,15 @@ describe.skipIf(!CORPUS_PRESENT && !corpusMissingIsFatal()).each(BACKENDS)(
     });
 
     it('finds both bundles that contained the corpus SBOM, for whom and when', async () => {
+      // The worker records a bundle's provenance just after publishing it,
+      // so the job can read completed a moment before its record is there.
+      await expect
+        .poll(
+          async () =>
+            (await provenance.artifact('acme', sbomSha512))?.bundles.length,
+          { timeout: 10_000 },
+        )
+        .toBe(jobs.length);
       const found = await provenance.artifact('acme', sbomSha512);
       expect(
         found?.bundles.map((b) => [b.sha512, b.jobId, b.requestedBy]),
