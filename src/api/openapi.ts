@@ -5,20 +5,10 @@ import {
   KIND_STATUSES,
 } from '../domain/index.js';
 import { ROUTE_ACCESS } from './access.js';
+import { dateTime, json, nullableDateTime, respond } from './docparts.js';
 import { SIGNING_ALGORITHMS, TRUST_FILE_MEDIA_TYPE } from '../signing/index.js';
 import { webhookPaths, webhookSchemas } from './webhookdoc.js';
 
-const problem = { $ref: '#/components/schemas/Problem' };
-const problemContent = { 'application/problem+json': { schema: problem } };
-const respond = (description: string) => ({
-  description,
-  content: problemContent,
-});
-const json = (ref: string) => ({
-  'application/json': { schema: { $ref: `#/components/schemas/${ref}` } },
-});
-const dateTime = { type: 'string', format: 'date-time' };
-const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
 const artifactKind = { type: 'string', enum: [...ARTIFACT_KINDS] };
 const jobError = {
   type: 'object',

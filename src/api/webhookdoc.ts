@@ -1,21 +1,8 @@
 import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../webhooks/index.js';
+import { dateTime, json, nullableDateTime, respond } from './docparts.js';
 
 // The webhook part of the OpenAPI document (openapi.ts merges it in).
 
-const problemContent = {
-  'application/problem+json': {
-    schema: { $ref: '#/components/schemas/Problem' },
-  },
-};
-const respond = (description: string) => ({
-  description,
-  content: problemContent,
-});
-const json = (ref: string) => ({
-  'application/json': { schema: { $ref: `#/components/schemas/${ref}` } },
-});
-const dateTime = { type: 'string', format: 'date-time' };
-const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
 const eventType = { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] };
 const idParam = (name: string, description: string) => ({
   name,
