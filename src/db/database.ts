@@ -108,6 +108,13 @@ async function openPostgres(
     transaction: async (work) => {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client has lost the pool's error listener: a cut
+      // between two statements would otherwise crash the process. The next
+      // statement then fails, and the transaction with it.
+      const lost = () => {
+        broken = true;
+      };
+      client.on('error', lost);
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
@@ -122,12 +129,15 @@ async function openPostgres(
       } catch (error) {
         // A connection that cannot even roll back is broken: destroy it
         // rather than hand it back to the pool.
-        broken = await client.query('ROLLBACK').then(
-          () => false,
-          () => true,
-        );
+        broken =
+          broken ||
+          (await client.query('ROLLBACK').then(
+            () => false,
+            () => true,
+          ));
         throw error;
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     },
