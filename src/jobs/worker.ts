@@ -995,13 +995,16 @@ function progressSaver(
   let lastStage = '';
   let latest: JobProgress | undefined;
   let timer: NodeJS.Timeout | undefined;
+  // One save at a time, in order: two in flight on two connections could
+  // commit the older one last and put the job back in a stage it has left.
+  let saving: Promise<void> = Promise.resolve();
   const flush = () => {
     timer = undefined;
     if (!latest) return;
     const progress = latest;
     latest = undefined;
     lastAt = Date.now();
-    void save(progress);
+    saving = saving.then(() => save(progress));
   };
   return (progress) => {
     const stage = `${progress.stage}:${progress.kind ?? ''}`;
