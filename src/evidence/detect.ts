@@ -13,6 +13,7 @@ import {
   detectYaml,
 } from './formats/text.js';
 import { asDocument, parseJson, type Detection } from './formats/shared.js';
+import { OUTLINED_FORMATS } from './outline.js';
 
 export type { DetectOptions } from './formats/events.js';
 export type {
@@ -40,6 +41,27 @@ export function detectEvidence(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { type: 'unrecognised', reason: `could not be read: ${message}` };
+  }
+}
+
+/**
+ * The detection of a document read from its outline (outline.ts), when
+ * it is of a format whose reader takes an outline; else null, and the
+ * file is to be read whole. Never throws.
+ */
+export function detectOutlined(
+  outline: unknown,
+  options: DetectOptions = {},
+): Extract<Detection, { type: 'document' }> | null {
+  try {
+    // The outline keeps no text: only a document can be read from it.
+    const detection = withTimeWarnings(detectJson(outline, '', options));
+    return detection.type === 'document' &&
+      OUTLINED_FORMATS.has(detection.format)
+      ? detection
+      : null;
+  } catch {
+    return null;
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import {
   exactTimeOf,
   PackagerError,
@@ -10,7 +11,8 @@ import {
 import type { GenericAuditFields } from './formats/generic.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Metrics } from '../telemetry/index.js';
-import { detectEvidence, type Detection } from './detect.js';
+import { detectEvidence, detectOutlined, type Detection } from './detect.js';
+import { outlineJsonFile } from './outline.js';
 import {
   conflictWarning,
   eventStatus,
@@ -44,8 +46,16 @@ export interface IngestOptions {
   objects: ObjectStore;
   now?: () => Date;
   onFile?: (result: IngestFileResult) => void;
-  /** Largest file read whole; JSON Lines audit logs stream past it. */
+  /**
+   * Largest file read whole; JSON Lines audit logs and JSON documents
+   * read from their outline stream past it.
+   */
   maxFileBytes?: number;
+  /**
+   * From this size on, a JSON SBOM or scan report is read from its
+   * outline instead of whole (outline.ts).
+   */
+  outlineFromBytes?: number;
   /** Longest JSON Lines record; a longer line is a line error. */
   maxLineBytes?: number;
   /** Where the fields sit in JSON Lines audit logs of no known format. */
@@ -73,6 +83,7 @@ export interface FileIngestOptions extends Omit<
 interface Context extends IngestOptions {
   now: () => Date;
   maxFileBytes: number;
+  outlineFromBytes: number;
   maxLineBytes: number;
   expect?: readonly ArtifactKind[];
   tags?: string[];
@@ -133,6 +144,7 @@ function contextOf(options: IngestOptions & Partial<Context>): Context {
     ...options,
     now: options.now ?? (() => new Date()),
     maxFileBytes: options.maxFileBytes ?? MAX_FILE_BYTES,
+    outlineFromBytes: options.outlineFromBytes ?? OUTLINE_FROM_BYTES,
     maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
   };
 }
@@ -168,6 +180,15 @@ function summarise(files: IngestFileResult[]): IngestSummary {
 
 async function readFile(ctx: Context, file: Walked): Promise<IngestFileResult> {
   if (typeof file !== 'string') return failed(file.path, file.error);
+  // A large SBOM or scan report, whose outline is enough to describe it;
+  // one JSON value is never also JSON Lines, so the order is free.
+  const outlined = await readOutline(ctx, file);
+  if (outlined) {
+    assertExpected(ctx, outlined.detection.kind, outlined.detection.format);
+    return storing(file, () =>
+      storeDocument(ctx, file, outlined.content, outlined.detection),
+    );
+  }
   // Audit logs are the one kind of evidence that grows without bound.
   const options = { genericAudit: ctx.genericAudit };
   const streamed = await streamableFormat(file, ctx.maxLineBytes, options);
@@ -183,11 +204,77 @@ async function readFile(ctx: Context, file: Walked): Promise<IngestFileResult> {
       detection.type === 'document' ? detection.kind : 'audit-events';
     assertExpected(ctx, kind, detection.format);
   }
+  return storing(file, () => storeDetection(ctx, file, bytes, detection));
+}
+
+async function storing(
+  file: string,
+  store: () => Promise<IngestFileResult>,
+): Promise<IngestFileResult> {
   try {
-    return await storeDetection(ctx, file, bytes, detection);
+    return await store();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return failed(file, `could not be stored (${message})`);
+  }
+}
+
+/** Below this size a document is read whole: that is faster, and small. */
+export const OUTLINE_FROM_BYTES = 8 * 1024 * 1024;
+
+type DocumentDetection = Extract<Detection, { type: 'document' }>;
+
+/** A document's bytes, by their digest and a way to read them again. */
+interface Content {
+  size: number;
+  sha512: string;
+  read: () => AsyncIterable<Uint8Array>;
+}
+
+/**
+ * A large JSON document read from its outline: the same detection that
+ * reading it whole gives, with its bytes left on disk. Null when the file
+ * is small, not such a document, or anything the outline cannot decide.
+ */
+async function readOutline(
+  ctx: Context,
+  file: string,
+): Promise<{ detection: DocumentDetection; content: Content } | null> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile() || info.size < ctx.outlineFromBytes) return null;
+  } catch {
+    return null;
+  }
+  const outline = await outlineJsonFile(file);
+  if (!outline) return null;
+  const detection = detectOutlined(outline.value, {
+    genericAudit: ctx.genericAudit,
+  });
+  if (!detection) return null;
+  // The outline stays behind: only its digest goes on with the bytes.
+  const { size, sha512 } = outline;
+  const read = () => reread(file, { size, sha512 });
+  return { detection, content: { size, sha512, read } };
+}
+
+/**
+ * The file's bytes again, for the object store. A file that changed
+ * since its outline was read fails the put, which then keeps nothing.
+ */
+async function* reread(
+  file: string,
+  expected: { size: number; sha512: string },
+): AsyncGenerator<Uint8Array> {
+  const hash = createHash('sha512');
+  let size = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+    yield chunk;
+  }
+  if (size !== expected.size || hash.digest('hex') !== expected.sha512) {
+    throw new Error('the file changed while it was being read');
   }
 }
 
@@ -211,7 +298,7 @@ function storeDetection(
     case 'audit-events':
       return storeEvents(ctx, file, detection);
     case 'document':
-      return storeDocument(ctx, file, bytes, detection);
+      return storeDocument(ctx, file, contentOf(bytes), detection);
   }
 }
 
@@ -250,7 +337,7 @@ async function storeEvents(
  * time with every digit it was written with, tags, and warnings.
  */
 function documentMetadata(
-  detection: Extract<Detection, { type: 'document' }>,
+  detection: DocumentDetection,
   warnings: string[],
   tags: string[] | undefined,
 ): Record<string, unknown> {
@@ -268,17 +355,27 @@ function documentMetadata(
 /** The rule of a document that states no time of its own. */
 export const INGEST_RULE = 'ingest time (the document states none)';
 
+function contentOf(bytes: Buffer): Content {
+  return {
+    size: bytes.length,
+    sha512: createHash('sha512').update(bytes).digest('hex'),
+    // eslint-disable-next-line @typescript-eslint/require-await
+    read: async function* () {
+      yield bytes;
+    },
+  };
+}
+
 async function storeDocument(
   ctx: Context,
   file: string,
-  bytes: Buffer,
-  detection: Extract<Detection, { type: 'document' }>,
+  { size, sha512, read }: Content,
+  detection: DocumentDetection,
 ): Promise<IngestFileResult> {
-  const sha512 = createHash('sha512').update(bytes).digest('hex');
   const location = `evidence/${ctx.tenantId}/${sha512}`;
   // Keys are content addresses: same key, same bytes, so skip a rewrite.
-  if ((await ctx.objects.head(location))?.size !== bytes.length) {
-    await ctx.objects.put(location, Readable.from([bytes]));
+  if ((await ctx.objects.head(location))?.size !== size) {
+    await ctx.objects.put(location, read());
   }
   const ingestedAt = ctx.now();
   const warnings = [...detection.warnings];
@@ -296,7 +393,7 @@ async function storeDocument(
     eventTime: ctx.eventTime ?? detection.eventTime ?? ingestedAt,
     eventTimeSource: eventTimeSourceOf(ctx, detection),
     fileName: path.basename(file),
-    size: bytes.length,
+    size,
     sha512,
     location,
     metadata: documentMetadata(detection, warnings, ctx.tags),
@@ -316,7 +413,7 @@ async function storeDocument(
 
 function eventTimeSourceOf(
   ctx: Context,
-  detection: Extract<Detection, { type: 'document' }>,
+  detection: DocumentDetection,
 ): EvidenceDocument['eventTimeSource'] {
   if (ctx.eventTime) return 'supplied';
   return detection.eventTime ? 'document' : 'ingest';

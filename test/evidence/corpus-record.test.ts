@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exactTimeOf } from '../../src/domain/index.js';
@@ -7,6 +7,7 @@ import { detectEvidence, type Detection } from '../../src/evidence/index.js';
 import {
   CORPUS_DIR,
   CORPUS_PRESENT,
+  corpusFiles,
   corpusMissingIsFatal,
 } from '../support/corpus.js';
 
@@ -76,17 +77,6 @@ function recordOf(detection: Detection): unknown {
     case 'unrecognised':
       return { type: 'unrecognised', reason: detection.reason };
   }
-}
-
-function corpusFiles(dir = CORPUS_DIR, prefix = ''): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const full = path.join(dir, name);
-      const relative = prefix ? `${prefix}/${name}` : name;
-      if (statSync(full).isDirectory()) return corpusFiles(full, relative);
-      return name === 'SOURCES.md' ? [] : [relative];
-    });
 }
 
 describe.skipIf(!CORPUS_PRESENT)(

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectEvidence } from '../../src/evidence/index.js';
@@ -6,6 +6,7 @@ import type { ArtifactKind } from '../../src/domain/index.js';
 import {
   CORPUS_DIR,
   CORPUS_PRESENT,
+  corpusFiles,
   corpusMissingIsFatal,
 } from '../support/corpus.js';
 
@@ -539,18 +540,6 @@ const EXPECTED: Record<string, Expectation> = {
   'signatures/sigstore-rs_ed25519_encrypted_private.key': refused(PRIVATE_KEY),
   'signatures/sigstore-rs_rsa_encrypted_private.key': refused(PRIVATE_KEY),
 };
-
-/** Every corpus file, relative to the corpus folder, sorted. */
-function corpusFiles(dir = CORPUS_DIR, prefix = ''): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const full = path.join(dir, name);
-      const relative = prefix ? `${prefix}/${name}` : name;
-      if (statSync(full).isDirectory()) return corpusFiles(full, relative);
-      return name === 'SOURCES.md' ? [] : [relative];
-    });
-}
 
 describe.skipIf(!CORPUS_PRESENT)('detectEvidence on the corpus', () => {
   const files = CORPUS_PRESENT ? corpusFiles() : [];

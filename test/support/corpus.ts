@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,4 +24,16 @@ export function corpusMissingIsFatal(): boolean {
   }
   console.warn(`skipping corpus tests: ${CORPUS_DIR} is absent`);
   return false;
+}
+
+/** Every corpus file, relative to the corpus folder, sorted. */
+export function corpusFiles(dir = CORPUS_DIR, prefix = ''): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const full = path.join(dir, name);
+      const relative = prefix ? `${prefix}/${name}` : name;
+      if (statSync(full).isDirectory()) return corpusFiles(full, relative);
+      return name === 'SOURCES.md' ? [] : [relative];
+    });
 }

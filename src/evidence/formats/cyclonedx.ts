@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { bomRefWarnings } from './bomref.js';
+import { keepOnly, pick, type Outline } from './outline.js';
 import {
   isObject,
   tally,
@@ -82,6 +83,51 @@ function versionWarnings(version: string | null, timestamp: unknown) {
     warnings.push('metadata.timestamp is not an RFC 3339 date-time');
   }
   return warnings;
+}
+
+/**
+ * What readCycloneDxJson and bomRefWarnings read of a BOM's lists: the
+ * bom-refs of components and services at every depth, each
+ * vulnerability's bom-ref and analysis state, and the dependency graph.
+ */
+export const CYCLONEDX_OUTLINE: Outline = {
+  formats: ['cyclonedx-json', 'cyclonedx-vex'],
+  rules: {
+    'components.*': refsOf,
+    'services.*': refsOf,
+    'vulnerabilities.*': (entry) =>
+      isObject(entry)
+        ? {
+            ...pick(entry, ['bom-ref']),
+            ...(isObject(entry.analysis)
+              ? { analysis: pick(entry.analysis, ['state']) }
+              : {}),
+          }
+        : null,
+    'dependencies.*': keepOnly('ref', 'dependsOn', 'provides'),
+  },
+};
+
+// Nested components and services keep their bom-refs too, with a stack:
+// an entry is at most as deep as the document's nesting limit allows.
+function refsOf(entry: unknown): unknown {
+  if (!isObject(entry)) return null;
+  const root = pick(entry, ['bom-ref']);
+  const stack: [JsonObject, JsonObject][] = [[entry, root]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [from, to] = top;
+    for (const key of ['components', 'services']) {
+      const list = from[key];
+      if (!Array.isArray(list)) continue;
+      to[key] = list.map((child: unknown) => {
+        if (!isObject(child)) return null;
+        const kept = pick(child, ['bom-ref']);
+        stack.push([child, kept]);
+        return kept;
+      });
+    }
+  }
+  return root;
 }
 
 const xml = new XMLParser({

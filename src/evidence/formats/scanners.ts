@@ -11,6 +11,22 @@ import {
   type JsonObject,
   type TimeRule,
 } from './shared.js';
+import { countOnly, keepOnly, type Outline } from './outline.js';
+
+/**
+ * What the SARIF and Trivy readers take from each result, rule and
+ * finding; a Trivy package list is not read.
+ */
+export const SCANNER_OUTLINE: Outline = {
+  formats: ['sarif', 'trivy-json'],
+  rules: {
+    'runs.*.results.*': keepOnly('kind', 'level', 'ruleId'),
+    'runs.*.tool.driver.rules.*': keepOnly('id', 'defaultConfiguration'),
+    'Results.*.Vulnerabilities.*': keepOnly('Severity'),
+    'Results.*.Misconfigurations.*': keepOnly('Severity', 'AVDID', 'ID'),
+    'Results.*.Packages.*': countOnly,
+  },
+};
 
 /** True for a SARIF log (OASIS SARIF 2.1.0 §3.13: version and runs). */
 export function isSarif(value: JsonObject): boolean {

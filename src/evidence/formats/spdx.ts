@@ -8,6 +8,7 @@ import {
   type DocumentFacts,
   type JsonObject,
 } from './shared.js';
+import { countOnly, keepOnly, type Outline } from './outline.js';
 
 const KNOWN_VERSIONS = ['SPDX-2.0', 'SPDX-2.1', 'SPDX-2.2', 'SPDX-2.3'];
 
@@ -47,6 +48,30 @@ function spdxWarnings(version: string, created: unknown): string[] {
   }
   return warnings;
 }
+
+/**
+ * SPDX 2 packages and files are only counted; relationships, snippets
+ * and annotations are not read. In SPDX 3, only the graph's creation
+ * info and named elements are read.
+ */
+export const SPDX_OUTLINE: Outline = {
+  formats: ['spdx-json', 'spdx3-jsonld'],
+  rules: {
+    'packages.*': countOnly,
+    'files.*': countOnly,
+    'snippets.*': countOnly,
+    'relationships.*': countOnly,
+    'annotations.*': countOnly,
+    '@graph.*': keepOnly(
+      'type',
+      'spdxId',
+      'name',
+      'specVersion',
+      'created',
+      'createdBy',
+    ),
+  },
+};
 
 /** True when the text is an SPDX tag-value document. */
 export function isSpdxTagValue(text: string): boolean {
