@@ -36,6 +36,7 @@ import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
   config: Pick<Config, 'apiTokens' | 'security' | 'ingestMaxBytes'> &
+    Partial<Pick<Config, 'ingestStreamFromBytes'>> &
     Partial<Pick<Config, 'operatorTokens'>>;
   store: EvidenceStore;
   /** The caller's tenant scope: job service and audit trail under RLS. */
@@ -97,6 +98,7 @@ export function createApp(deps: ApiDeps): Express {
       objects: deps.objects,
       scopes: deps.scopes,
       maxBytes: deps.config.ingestMaxBytes,
+      streamFromBytes: deps.config.ingestStreamFromBytes,
     }),
   );
   app.use(express.json({ limit: '64kb' }));

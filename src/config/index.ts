@@ -7,6 +7,7 @@ import {
   toGenericAuditFields,
   type GenericAuditFields,
 } from '../evidence/formats/generic.js';
+import { STREAM_FROM_BYTES } from '../evidence/ingest.js';
 import { Failpoints } from '../jobs/failpoints.js';
 import { policiesFromFile } from '../redaction/index.js';
 import { connectorsFromFile } from '../sources/config.js';
@@ -206,6 +207,7 @@ const ENV_NAMES: Record<string, string> = {
   databaseSchema: 'DP_DATABASE_SCHEMA',
   redactionPolicyFile: 'DP_REDACTION_POLICY_FILE',
   ingestMaxBytes: 'DP_INGEST_MAX_BYTES',
+  ingestStreamFromBytes: 'DP_INGEST_STREAM_FROM_BYTES',
   connectorsFile: 'DP_CONNECTORS_FILE',
   'security.linkSecret': 'DP_LINK_SECRET',
   'security.linkTtlSeconds': 'DP_LINK_TTL_SECONDS',
@@ -279,6 +281,13 @@ const configSchema = z.object({
     }),
   /** Largest body the ingest API reads; a larger one answers 413. */
   ingestMaxBytes: count(1, Number.MAX_SAFE_INTEGER).default(256 * 1024 ** 2),
+  /**
+   * From this size on, an SBOM or scan report is read as a stream instead
+   * of whole (docs/evidence-formats.md).
+   */
+  ingestStreamFromBytes: count(0, Number.MAX_SAFE_INTEGER).default(
+    STREAM_FROM_BYTES,
+  ),
   /** The connectors to customers' evidence services; docs/connectors.md. */
   connectorsFile: z
     .string()
@@ -386,6 +395,7 @@ export function loadConfig(
     flagsFile: env.DP_FLAGS_FILE || undefined,
     flags: env.DP_FLAGS,
     ingestMaxBytes: env.DP_INGEST_MAX_BYTES || undefined,
+    ingestStreamFromBytes: env.DP_INGEST_STREAM_FROM_BYTES || undefined,
     connectorsFile: env.DP_CONNECTORS_FILE || undefined,
     neo4jUrl: env.NEO4J_URL || undefined,
     neo4jUser: env.NEO4J_USER || undefined,

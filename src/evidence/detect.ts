@@ -13,7 +13,6 @@ import {
   detectYaml,
 } from './formats/text.js';
 import { asDocument, parseJson, type Detection } from './formats/shared.js';
-import { OUTLINED_FORMATS } from './outline.js';
 
 export type { DetectOptions } from './formats/events.js';
 export type {
@@ -44,29 +43,8 @@ export function detectEvidence(
   }
 }
 
-/**
- * The detection of a document read from its outline (outline.ts), when
- * it is of a format whose reader takes an outline; else null, and the
- * file is to be read whole. Never throws.
- */
-export function detectOutlined(
-  outline: unknown,
-  options: DetectOptions = {},
-): Extract<Detection, { type: 'document' }> | null {
-  try {
-    // The outline keeps no text: only a document can be read from it.
-    const detection = withTimeWarnings(detectJson(outline, '', options));
-    return detection.type === 'document' &&
-      OUTLINED_FORMATS.has(detection.format)
-      ? detection
-      : null;
-  } catch {
-    return null;
-  }
-}
-
 // A document dated by a leap second is kept as written, and said so.
-function withTimeWarnings(detection: Detection): Detection {
+export function withTimeWarnings(detection: Detection): Detection {
   if (detection.type !== 'document' || !detection.eventTime) return detection;
   const leap = leapSecondWarning(detection.eventTime);
   if (leap) detection.warnings.push(`${detection.eventTimeRule}: ${leap}`);

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   exactTimeOf,
@@ -11,8 +10,8 @@ import {
 import type { GenericAuditFields } from './formats/generic.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Metrics } from '../telemetry/index.js';
-import { detectEvidence, detectOutlined, type Detection } from './detect.js';
-import { outlineJsonFile } from './outline.js';
+import { detectEvidence, type Detection } from './detect.js';
+import { isLarge, readLargeDocument, type DocumentDetection } from './large.js';
 import {
   conflictWarning,
   eventStatus,
@@ -47,15 +46,15 @@ export interface IngestOptions {
   now?: () => Date;
   onFile?: (result: IngestFileResult) => void;
   /**
-   * Largest file read whole; JSON Lines audit logs and JSON documents
-   * read from their outline stream past it.
+   * Largest file read whole; JSON Lines audit logs and the large
+   * documents read as a stream (large.ts) may be larger.
    */
   maxFileBytes?: number;
   /**
-   * From this size on, a JSON SBOM or scan report is read from its
-   * outline instead of whole (outline.ts).
+   * From this size on, an SBOM or scan report is read as a stream
+   * instead of whole (large.ts).
    */
-  outlineFromBytes?: number;
+  streamFromBytes?: number;
   /** Longest JSON Lines record; a longer line is a line error. */
   maxLineBytes?: number;
   /** Where the fields sit in JSON Lines audit logs of no known format. */
@@ -83,7 +82,7 @@ export interface FileIngestOptions extends Omit<
 interface Context extends IngestOptions {
   now: () => Date;
   maxFileBytes: number;
-  outlineFromBytes: number;
+  streamFromBytes: number;
   maxLineBytes: number;
   expect?: readonly ArtifactKind[];
   tags?: string[];
@@ -144,7 +143,7 @@ function contextOf(options: IngestOptions & Partial<Context>): Context {
     ...options,
     now: options.now ?? (() => new Date()),
     maxFileBytes: options.maxFileBytes ?? MAX_FILE_BYTES,
-    outlineFromBytes: options.outlineFromBytes ?? OUTLINE_FROM_BYTES,
+    streamFromBytes: options.streamFromBytes ?? STREAM_FROM_BYTES,
     maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
   };
 }
@@ -180,8 +179,8 @@ function summarise(files: IngestFileResult[]): IngestSummary {
 
 async function readFile(ctx: Context, file: Walked): Promise<IngestFileResult> {
   if (typeof file !== 'string') return failed(file.path, file.error);
-  // A large SBOM or scan report, whose outline is enough to describe it;
-  // one JSON value is never also JSON Lines, so the order is free.
+  // A large SBOM or scan report, read as a stream; one JSON value is
+  // never also JSON Lines, so the order is free.
   const outlined = await readOutline(ctx, file);
   if (outlined) {
     assertExpected(ctx, outlined.detection.kind, outlined.detection.format);
@@ -220,9 +219,7 @@ async function storing(
 }
 
 /** Below this size a document is read whole: that is faster, and small. */
-export const OUTLINE_FROM_BYTES = 8 * 1024 * 1024;
-
-type DocumentDetection = Extract<Detection, { type: 'document' }>;
+export const STREAM_FROM_BYTES = 8 * 1024 * 1024;
 
 /** A document's bytes, by their digest and a way to read them again. */
 interface Content {
@@ -232,30 +229,23 @@ interface Content {
 }
 
 /**
- * A large JSON document read from its outline: the same detection that
- * reading it whole gives, with its bytes left on disk. Null when the file
- * is small, not such a document, or anything the outline cannot decide.
+ * A large SBOM or scan report read as a stream (large.ts): the same
+ * detection that reading it whole gives, with its bytes left on disk.
+ * Null when the file is small, not such a document, or anything the
+ * streaming readers cannot decide.
  */
 async function readOutline(
   ctx: Context,
   file: string,
 ): Promise<{ detection: DocumentDetection; content: Content } | null> {
-  try {
-    const info = await stat(file);
-    if (!info.isFile() || info.size < ctx.outlineFromBytes) return null;
-  } catch {
-    return null;
-  }
-  const outline = await outlineJsonFile(file);
-  if (!outline) return null;
-  const detection = detectOutlined(outline.value, {
+  if (!(await isLarge(file, ctx.streamFromBytes))) return null;
+  const large = await readLargeDocument(file, {
     genericAudit: ctx.genericAudit,
   });
-  if (!detection) return null;
-  // The outline stays behind: only its digest goes on with the bytes.
-  const { size, sha512 } = outline;
+  if (!large) return null;
+  const { size, sha512 } = large.digest;
   const read = () => reread(file, { size, sha512 });
-  return { detection, content: { size, sha512, read } };
+  return { detection: large.detection, content: { size, sha512, read } };
 }
 
 /**

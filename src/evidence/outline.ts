@@ -12,6 +12,7 @@ import type { Outline, OutlineRules } from './formats/outline.js';
 import { SCANNER_OUTLINE } from './formats/scanners.js';
 import { SPDX_OUTLINE } from './formats/spdx.js';
 import { MAX_JSON_DEPTH } from './formats/shared.js';
+import { TagValueCondenser, XmlCondenser } from './condense.js';
 
 /** The document formats read from an outline, with their rules. */
 export const OUTLINES: readonly Outline[] = [
@@ -30,17 +31,17 @@ const RULES: OutlineRules = Object.assign(
   ...OUTLINES.map((o) => o.rules),
 ) as OutlineRules;
 
-/** One JSON document read as a stream, and the digest of its bytes. */
-export interface OutlinedJson {
-  /** The document, with the entries of its long lists cut down. */
-  value: unknown;
+/** The bytes of a file read once as a stream. */
+export interface Digest {
   sha512: string;
   size: number;
 }
 
-// Whole-file reading refuses a file that holds a private key anywhere; a
-// file that might is left to it, so that the refusal is the same.
-const PRIVATE_KEY = Buffer.from('PRIVATE KEY');
+/** One JSON document read as a stream, and the digest of its bytes. */
+export interface OutlinedJson extends Digest {
+  /** The document, with the entries of its long lists cut down. */
+  value: unknown;
+}
 
 /**
  * Reads a JSON document from a file without holding it whole: each entry
@@ -57,26 +58,91 @@ export async function outlineJsonFile(
   file: string,
   rules: OutlineRules = RULES,
 ): Promise<OutlinedJson | null> {
-  const hash = createHash('sha512');
   const builder = new OutlineBuilder(rules);
+  const digest = await streamFile(file, new Tripwire(PRIVATE_KEY), (chunk) => {
+    builder.write(chunk);
+    return null;
+  });
+  if (!digest) return null;
+  try {
+    const value = builder.end();
+    return value.done ? { ...digest, value: value.root } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A text SBOM condensed as it streams (condense.ts), and its digest. */
+export interface CondensedText extends Digest {
+  text: Buffer;
+}
+
+/**
+ * Condenses a CycloneDX XML or SPDX tag-value file as it streams past.
+ * Null when the condenser declines, or when the file mentions a private
+ * key, holds a NUL byte, or (XML) a DOCTYPE anywhere: whole reading
+ * refuses or decides those by looking at every byte.
+ */
+export async function condenseFile(
+  file: string,
+  condenser: XmlCondenser | TagValueCondenser,
+): Promise<CondensedText | null> {
+  const xml = condenser instanceof XmlCondenser;
+  const tripwire = new Tripwire(PRIVATE_KEY, '\0', ...(xml ? [DOCTYPE] : []));
+  const digest = await streamFile(file, tripwire, (chunk) =>
+    condenser.write(chunk),
+  );
+  if (!digest) return null;
+  const text = condenser.end();
+  return Buffer.isBuffer(text) ? { ...digest, text } : null;
+}
+
+// Whole-file reading refuses a file that holds a private key anywhere,
+// and XML with a DOCTYPE anywhere, in any case; a file that might is left
+// to it.
+const PRIVATE_KEY = 'PRIVATE KEY';
+const DOCTYPE = /<!doctype/i;
+
+/**
+ * Trips on any of a few ASCII strings or patterns anywhere in a stream
+ * of chunks, across their seams too (patterns up to 16 bytes long).
+ */
+class Tripwire {
+  private readonly words: (string | RegExp)[];
+  private tail = '';
+
+  constructor(...words: (string | RegExp)[]) {
+    this.words = words;
+  }
+
+  trips(chunk: Buffer): boolean {
+    const text = this.tail + chunk.toString('latin1');
+    this.tail = text.slice(-15);
+    return this.words.some((word) =>
+      typeof word === 'string' ? text.includes(word) : word.test(text),
+    );
+  }
+}
+
+/**
+ * Streams a file through `sink`, hashing it on the way. Null when the
+ * tripwire trips, the sink declines or throws, or the file cannot be read.
+ */
+async function streamFile(
+  file: string,
+  tripwire: Tripwire,
+  sink: (chunk: Buffer) => string | null,
+): Promise<Digest | null> {
+  const hash = createHash('sha512');
   let size = 0;
-  let tail: Buffer = Buffer.alloc(0);
   const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       hash.update(chunk);
       size += chunk.length;
-      const seam = Buffer.concat([tail, chunk.subarray(0, PRIVATE_KEY.length)]);
-      if (seam.includes(PRIVATE_KEY) || chunk.includes(PRIVATE_KEY)) {
-        return null;
-      }
-      tail = chunk.subarray(-(PRIVATE_KEY.length - 1));
-      builder.write(chunk);
+      if (tripwire.trips(chunk) || sink(chunk) !== null) return null;
     }
-    const value = builder.end();
-    return value.done
-      ? { value: value.root, sha512: hash.digest('hex'), size }
-      : null;
+    return { sha512: hash.digest('hex'), size };
   } catch {
     return null;
   } finally {

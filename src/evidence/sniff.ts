@@ -42,7 +42,8 @@ export async function streamableFormat(
   }
 }
 
-async function readStart(file: string): Promise<Buffer> {
+/** The first 8 KiB of a file, or all of a shorter one. */
+export async function readStart(file: string): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
     const probe = Buffer.alloc(BINARY_PROBE);

@@ -65,6 +65,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads DP_INGEST_STREAM_FROM_BYTES, 8 MiB unless set, and refuses a negative size', () => {
+    expect(loadConfig({}, {}).ingestStreamFromBytes).toBe(8 * 1024 * 1024);
+    expect(
+      loadConfig({}, { DP_INGEST_STREAM_FROM_BYTES: '0' })
+        .ingestStreamFromBytes,
+    ).toBe(0);
+    expect(() => loadConfig({}, { DP_INGEST_STREAM_FROM_BYTES: '-1' })).toThrow(
+      /ingestStreamFromBytes \(DP_INGEST_STREAM_FROM_BYTES\)/,
+    );
+  });
+
   describe('redaction settings', () => {
     it('reads DP_DLP_ACTION and refuses an unknown action by name', () => {
       const env = { DP_DLP_ACTION: 'quarantine' };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toWindow } from '../../src/domain/index.js';
-import { detectOutlined } from '../../src/evidence/detect.js';
+import { detectOutlined, readLargeDocument } from '../../src/evidence/large.js';
 import {
   detectEvidence,
   ingestFile,
@@ -52,7 +52,14 @@ async function written(name: string, content: string | Buffer) {
   return file;
 }
 
-describe.skipIf(!CORPUS_PRESENT)('the outline of each corpus file', () => {
+// Every format a large file of which is read as a stream.
+const STREAMED = new Set([
+  ...OUTLINED_FORMATS,
+  'cyclonedx-xml',
+  'spdx-tag-value',
+]);
+
+describe.skipIf(!CORPUS_PRESENT)('each corpus file, read as a stream', () => {
   const files = CORPUS_PRESENT ? corpusFiles() : [];
   const whole = new Map(
     files.map((file) => {
@@ -60,42 +67,37 @@ describe.skipIf(!CORPUS_PRESENT)('the outline of each corpus file', () => {
       return [file, detectEvidence(file, readFileSync(full))] as const;
     }),
   );
-  const outlined = files.filter((file) => {
+  const streamed = files.filter((file) => {
     const detection = whole.get(file);
-    return (
-      detection?.type === 'document' && OUTLINED_FORMATS.has(detection.format)
-    );
+    return detection?.type === 'document' && STREAMED.has(detection.format);
   });
 
-  it('covers SBOMs and scan reports of every outlined format', () => {
+  it('covers SBOMs and scan reports of every streamed format', () => {
     const formats = new Set(
-      outlined.map((f) => (whole.get(f) as { format: string }).format),
+      streamed.map((f) => (whole.get(f) as { format: string }).format),
     );
-    expect([...formats].sort()).toEqual([...OUTLINED_FORMATS].sort());
+    expect([...formats].sort()).toEqual([...STREAMED].sort());
   });
 
-  it.each(outlined)('%s reads the same from its outline', async (file) => {
-    const detection = await viaOutline(path.join(CORPUS_DIR, file));
-    expect(detection).toEqual(whole.get(file));
+  it.each(streamed)('%s reads the same as a stream', async (file) => {
+    const full = path.join(CORPUS_DIR, file);
+    const large = await readLargeDocument(full);
+    expect(large?.detection).toEqual(whole.get(file));
+    const bytes = readFileSync(full);
+    expect(large?.digest).toEqual({
+      sha512: createHash('sha512').update(bytes).digest('hex'),
+      size: bytes.length,
+    });
   });
 
   it('declines every other file, so that it is read whole', async () => {
-    const others = files.filter((file) => !outlined.includes(file));
+    const others = files.filter((file) => !streamed.includes(file));
     const claimed: string[] = [];
     for (const file of others) {
-      if (await viaOutline(path.join(CORPUS_DIR, file))) claimed.push(file);
+      const large = await readLargeDocument(path.join(CORPUS_DIR, file));
+      if (large) claimed.push(file);
     }
     expect(claimed).toEqual([]);
-  });
-
-  it('gives the digest of the exact bytes', async () => {
-    const file = path.join(CORPUS_DIR, outlined[0] as string);
-    const outline = await outlineJsonFile(file);
-    const bytes = readFileSync(file);
-    expect(outline?.sha512).toBe(
-      createHash('sha512').update(bytes).digest('hex'),
-    );
-    expect(outline?.size).toBe(bytes.length);
   });
 });
 
@@ -334,7 +336,7 @@ describe.each(BACKENDS)(
         file,
         store: fixture.store,
         objects,
-        outlineFromBytes: 0,
+        streamFromBytes: 0,
       });
 
     it('stores the exact bytes with the facts whole reading gives', async () => {

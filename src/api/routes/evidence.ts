@@ -28,6 +28,8 @@ export interface EvidenceRouteDeps {
   scopes: TenantScopes;
   /** Largest body read (DP_INGEST_MAX_BYTES). */
   maxBytes: number;
+  /** From this size on, a document is read as a stream (DP_INGEST_STREAM_FROM_BYTES). */
+  streamFromBytes?: number;
 }
 
 const EVENT_TYPES = ['application/jsonl', 'application/x-ndjson'];
@@ -181,6 +183,7 @@ async function ingest(
         store: deps.store,
         objects: deps.objects,
         maxFileBytes: deps.maxBytes,
+        streamFromBytes: deps.streamFromBytes,
         ...upload,
       });
     } finally {

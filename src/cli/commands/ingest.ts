@@ -39,6 +39,7 @@ export function ingestCommand(
             store: rt.store,
             objects: rt.objects,
             genericAudit: genericAuditOf(rt.config),
+            streamFromBytes: rt.config.ingestStreamFromBytes,
             tags: opts.tag,
             onFile: (file) => io.out(describe(file)),
           });

@@ -1,0 +1,416 @@
+/**
+ * Large XML and SPDX tag-value SBOMs, condensed as they stream past: the
+ * text keeps every byte their readers look at and drops the rest, so that
+ * reading the condensed text whole gives what reading the file whole
+ * would, in a fraction of the memory. See docs/evidence-formats.md.
+ */
+
+/** Why a file is left to whole reading, or null to go on. */
+export type Decline = string | null;
+
+/** Feeds a file's bytes in order, then says what is kept of them. */
+export interface Condenser {
+  write(chunk: Buffer): Decline;
+  end(): Buffer | Decline;
+}
+
+const LT = 0x3c; // <
+const GT = 0x3e; // >
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+const DQUOTE = 0x22;
+const SQUOTE = 0x27;
+
+type XmlState =
+  | 'text'
+  | 'open' // just after <
+  | 'start-name'
+  | 'attrs'
+  | 'end-name'
+  | 'end-space'
+  | 'bang' // after <!, deciding between a comment and CDATA
+  | 'comment'
+  | 'cdata'
+  | 'pi';
+
+const COMMENT_OPEN = '--';
+const CDATA_OPEN = '[CDATA[';
+const COMMENT_CLOSE = Buffer.from('-->');
+const CDATA_CLOSE = Buffer.from(']]>');
+const LT_BYTE = Buffer.from('<');
+
+const CRITICAL_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_DEPTH = 100;
+
+// The root's children whose content CycloneDX XML reading takes whole.
+const KEPT_WHOLE = new Set(['metadata']);
+
+/**
+ * Condenses a CycloneDX XML BOM: every child of a list under the root
+ * (a component, a service, a vulnerability, a dependency) becomes an
+ * empty element of the same name, so the lists keep their counts; the
+ * prolog, the root's start tag, `<metadata>` and everything between the
+ * entries are kept byte for byte. Declines anything that is not
+ * well-formed in the simple sense it checks (one root, balanced and
+ * matching tags, quoted attributes, closed comments, CDATA sections and
+ * instructions) and any other `<!` declaration: whole reading decides
+ * those.
+ */
+export class XmlCondenser implements Condenser {
+  private readonly kept: Buffer[] = [];
+  private state: XmlState = 'text';
+  /** The names of the open elements, the root first. */
+  private readonly names: string[] = [];
+  private name: number[] = [];
+  private quote = 0;
+  private selfClosing = false;
+  private bang = '';
+  /** Bytes matched so far of what closes the current construct. */
+  private matched = 0;
+  /** A < at list depth whose markup is not known yet. */
+  private pendingLt = false;
+  /** The depth at which the entry being dropped opened, else -1. */
+  private dropping = -1;
+  private entry = '';
+  private closedRoot = false;
+  private pieces: Buffer[] | undefined;
+
+  write(chunk: Buffer): Decline {
+    // What is kept is copied out once per chunk: a view would hold on to
+    // the whole chunk, and so to the whole file.
+    const pieces: Buffer[] = [];
+    this.pieces = pieces;
+    const decline = this.scan(chunk, pieces);
+    if (decline) return decline;
+    this.kept.push(Buffer.concat(pieces));
+    return null;
+  }
+
+  private scan(chunk: Buffer, kept: Buffer[]): Decline {
+    let keepFrom = this.dropping === -1 && !this.pendingLt ? 0 : -1;
+    const keepAfter = (i: number) => {
+      if (this.dropping === -1 && keepFrom === -1) keepFrom = i + 1;
+    };
+    for (let i = 0; i < chunk.length; i += 1) {
+      const byte = chunk[i] as number;
+      switch (this.state) {
+        case 'text': {
+          const next = chunk.indexOf(LT, i);
+          if (next === -1) {
+            i = chunk.length;
+            break;
+          }
+          i = next;
+          this.state = 'open';
+          // What follows may be an entry: keep up to the <, then wait.
+          if (this.dropping === -1 && this.atListDepth()) {
+            if (keepFrom !== -1) kept.push(chunk.subarray(keepFrom, i));
+            keepFrom = -1;
+            this.pendingLt = true;
+          }
+          break;
+        }
+        case 'open': {
+          const entry = this.pendingLt && isNameStart(byte);
+          if (this.pendingLt && !entry) {
+            // Not an entry after all: keep its < and go on keeping.
+            kept.push(LT_BYTE);
+            keepFrom = i;
+          }
+          this.pendingLt = false;
+          if (entry) this.dropping = this.names.length;
+          if (byte === SLASH) {
+            this.state = 'end-name';
+            this.name = [];
+          } else if (byte === BANG) {
+            this.state = 'bang';
+            this.bang = '';
+          } else if (byte === QUESTION) {
+            // Whole reading looks for ?> from this very ?, as here.
+            this.state = 'pi';
+            this.matched = 1;
+          } else if (isNameStart(byte)) {
+            this.state = 'start-name';
+            this.name = [byte];
+          } else {
+            return 'a < that starts no markup';
+          }
+          break;
+        }
+        case 'start-name':
+          if (isNameByte(byte)) {
+            this.name.push(byte);
+          } else if (isSpace(byte) || byte === SLASH || byte === GT) {
+            this.state = 'attrs';
+            this.selfClosing = false;
+            i -= 1; // this byte belongs to the attributes
+          } else {
+            // Whole reading would take `a"b"` or `a=b` for the name.
+            return 'a tag name followed by neither space, / nor >';
+          }
+          break;
+        case 'attrs':
+          if (this.quote !== 0) {
+            const close = chunk.indexOf(this.quote, i);
+            if (close === -1) {
+              i = chunk.length;
+            } else {
+              i = close;
+              this.quote = 0;
+            }
+          } else if (byte === GT) {
+            const decline = this.startTag();
+            if (decline) return decline;
+            keepAfter(i);
+          } else if (byte === LT) {
+            return 'a < inside a tag';
+          } else if (this.selfClosing) {
+            return 'a / inside a tag, not just before its >';
+          } else {
+            if (byte === DQUOTE || byte === SQUOTE) this.quote = byte;
+            this.selfClosing = byte === SLASH;
+          }
+          break;
+        case 'end-name':
+          if (this.name.length === 0 ? isNameStart(byte) : isNameByte(byte)) {
+            this.name.push(byte);
+          } else if (byte === GT) {
+            const decline = this.endTag();
+            if (decline) return decline;
+            keepAfter(i);
+          } else if (isSpace(byte)) {
+            this.state = 'end-space';
+          } else {
+            return 'an end tag with something after its name';
+          }
+          break;
+        case 'end-space':
+          if (byte === GT) {
+            const decline = this.endTag();
+            if (decline) return decline;
+            keepAfter(i);
+          } else if (!isSpace(byte)) {
+            return 'an end tag with something after its name';
+          }
+          break;
+        case 'bang':
+          // <!-- or <![CDATA[; any other declaration is left to whole reading.
+          this.bang += String.fromCharCode(byte);
+          if (this.bang === COMMENT_OPEN) {
+            this.state = 'comment';
+            this.matched = 0;
+          } else if (this.bang === CDATA_OPEN) {
+            this.state = 'cdata';
+            this.matched = 0;
+          } else if (
+            !COMMENT_OPEN.startsWith(this.bang) &&
+            !CDATA_OPEN.startsWith(this.bang)
+          ) {
+            return 'an XML declaration (<!...)';
+          }
+          break;
+        case 'comment':
+          i = this.closeOf(chunk, i, COMMENT_CLOSE);
+          break;
+        case 'cdata':
+          i = this.closeOf(chunk, i, CDATA_CLOSE);
+          break;
+        case 'pi':
+          // Quoted values in an instruction are skipped, as in a tag.
+          if (this.quote !== 0) {
+            const close = chunk.indexOf(this.quote, i);
+            if (close === -1) {
+              i = chunk.length;
+            } else {
+              i = close;
+              this.quote = 0;
+            }
+          } else if (byte === DQUOTE || byte === SQUOTE) {
+            this.quote = byte;
+            this.matched = 0;
+          } else if (this.matched === 1 && byte === GT) {
+            this.state = 'text';
+            this.matched = 0;
+          } else {
+            this.matched = byte === QUESTION ? 1 : 0;
+          }
+          break;
+      }
+    }
+    if (keepFrom !== -1) kept.push(chunk.subarray(keepFrom));
+    return null;
+  }
+
+  end(): Buffer | Decline {
+    if (this.state !== 'text' || this.names.length > 0 || !this.closedRoot) {
+      return 'the XML ends inside an element or a tag, or has no root';
+    }
+    return Buffer.concat(this.kept);
+  }
+
+  // Inside a list of the root, and not in one kept whole.
+  private atListDepth(): boolean {
+    return this.names.length === 2 && !KEPT_WHOLE.has(this.names[1] ?? '');
+  }
+
+  private startTag(): Decline {
+    this.state = 'text';
+    const name = Buffer.from(this.name).toString('utf8');
+    if (this.names.length === 0 && this.closedRoot) {
+      return 'a second root element';
+    }
+    // Whole reading refuses these names, and nesting past 100 elements.
+    if (CRITICAL_NAMES.has(name)) return `an element named ${name}`;
+    if (this.names.length >= MAX_DEPTH) return 'elements nested too deep';
+    if (this.dropping === this.names.length) this.entry = name;
+    if (this.selfClosing) return this.closed();
+    this.names.push(name);
+    return null;
+  }
+
+  private endTag(): Decline {
+    this.state = 'text';
+    const name = Buffer.from(this.name).toString('utf8');
+    if (this.names.pop() !== name) return `an end tag </${name}> out of place`;
+    return this.closed();
+  }
+
+  // An element ended; an entry is kept as an empty one of its name.
+  private closed(): Decline {
+    if (this.names.length === 0) this.closedRoot = true;
+    if (this.dropping === this.names.length) {
+      this.dropping = -1;
+      this.pieces?.push(Buffer.from(`<${this.entry}/>`));
+    }
+    return null;
+  }
+
+  /**
+   * Looks for the end of a comment or CDATA section from
+   * `from`, across chunks; the index of its last byte, or the chunk's end.
+   */
+  private closeOf(chunk: Buffer, from: number, close: Buffer): number {
+    for (let i = from; i < chunk.length; i += 1) {
+      const byte = chunk[i] as number;
+      if (byte === close[this.matched]) {
+        this.matched += 1;
+        if (this.matched === close.length) {
+          this.matched = 0;
+          this.state = 'text';
+          return i;
+        }
+      } else if (byte === close[0]) {
+        // `--->` and `]]]>`: a run of the first byte keeps what matched.
+        this.matched = this.matched === 2 && close[1] === close[0] ? 2 : 1;
+      } else {
+        this.matched = 0;
+      }
+    }
+    return chunk.length;
+  }
+}
+
+// The tags SPDX tag-value reading looks at (readSpdxTagValue).
+const READ_TAGS =
+  /^(?:SPDXVersion|Created|DocumentName|DocumentNamespace|Creator|PackageName|FileName):/;
+// Where a regular expression's ^ and $ see a line start and end.
+const LINE_END = /[\n\r\u2028\u2029]/;
+// Whole reading tells tag-value by the first 4096 characters: they stay.
+const HEAD_CHARS = 4096;
+const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Condenses an SPDX tag-value SBOM: the first 4096 characters (to the end
+ * of their last line) are kept as written, and after them only the lines
+ * of the tags that are read (versions, names, creators, packages and
+ * files, which are counted). Declines text that is not UTF-8 and lines
+ * over 16 Mi characters.
+ */
+export class TagValueCondenser implements Condenser {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly kept: Buffer[] = [];
+  /** Characters kept as written so far, while still in the head. */
+  private head = 0;
+  private verbatim = true;
+  private carry = '';
+
+  write(chunk: Buffer): Decline {
+    let text: string;
+    try {
+      text = this.carry + this.decoder.decode(chunk, { stream: true });
+    } catch {
+      return 'bytes that are not UTF-8';
+    }
+    this.carry = this.take(text);
+    return this.carry.length > MAX_LINE_CHARS ? 'a line too long' : null;
+  }
+
+  end(): Buffer | Decline {
+    let rest: string;
+    try {
+      rest = this.carry + this.decoder.decode();
+    } catch {
+      return 'bytes that are not UTF-8';
+    }
+    if (this.verbatim) {
+      this.kept.push(Buffer.from(rest, 'utf8'));
+    } else if (READ_TAGS.test(rest)) {
+      this.kept.push(Buffer.from(rest, 'utf8'));
+    }
+    return Buffer.concat(this.kept);
+  }
+
+  /**
+   * Keeps what is to be kept of the text's complete lines, copied out (a
+   * slice would hold on to the whole text); returns the unfinished line.
+   */
+  private take(text: string): string {
+    let start = 0;
+    if (this.verbatim) {
+      const from = Math.max(0, HEAD_CHARS - this.head);
+      const end = from < text.length ? text.slice(from).search(LINE_END) : -1;
+      if (end === -1) {
+        this.kept.push(Buffer.from(text, 'utf8'));
+        this.head += text.length;
+        return '';
+      }
+      start = from + end + 1;
+      this.kept.push(Buffer.from(text.slice(0, start), 'utf8'));
+      this.verbatim = false;
+    }
+    for (;;) {
+      const rest = text.slice(start);
+      const end = rest.search(LINE_END);
+      if (end === -1) return rest;
+      const line = rest.slice(0, end);
+      if (READ_TAGS.test(line)) this.kept.push(Buffer.from(`${line}\n`));
+      start += end + 1;
+    }
+  }
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+// Names as XML allows them, by byte: ASCII letters, _ and :, and any
+// byte of a multi-byte UTF-8 character; then also digits, - and .
+function isNameStart(byte: number): boolean {
+  return (
+    (byte >= 0x41 && byte <= 0x5a) ||
+    (byte >= 0x61 && byte <= 0x7a) ||
+    byte === 0x5f ||
+    byte === 0x3a ||
+    byte >= 0x80
+  );
+}
+
+function isNameByte(byte: number): boolean {
+  return (
+    isNameStart(byte) ||
+    (byte >= 0x30 && byte <= 0x39) ||
+    byte === 0x2d ||
+    byte === 0x2e
+  );
+}
