@@ -9,6 +9,7 @@ import {
 } from '../evidence/formats/generic.js';
 import { STREAM_FROM_BYTES } from '../evidence/ingest.js';
 import { Failpoints } from '../jobs/failpoints.js';
+import { allowListEntryProblem } from '../net/index.js';
 import { policiesFromFile } from '../redaction/index.js';
 import { connectorsFromFile } from '../sources/config.js';
 import {
@@ -50,7 +51,14 @@ const securitySchema = z.object({
   linkTtlSeconds: count(10, 7 * 86_400).default(900),
   rateLimitPerToken: count(1, 1_000_000).default(600),
   rateLimitPerTenant: count(1, 1_000_000).default(1200),
-  urlAllowList: z.array(z.string().min(1)).default([]),
+  urlAllowList: z
+    .array(
+      z.string().superRefine((entry, ctx) => {
+        const problem = allowListEntryProblem(entry);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    )
+    .default([]),
 });
 
 /** Traces and analytics; docs/operations.md explains each. */
@@ -213,6 +221,7 @@ const ENV_NAMES: Record<string, string> = {
   'security.linkTtlSeconds': 'DP_LINK_TTL_SECONDS',
   'security.rateLimitPerToken': 'DP_RATE_LIMIT_PER_TOKEN',
   'security.rateLimitPerTenant': 'DP_RATE_LIMIT_PER_TENANT',
+  'security.urlAllowList': 'DP_URL_ALLOW_LIST',
   'oidc.jwksUrl': 'DP_OIDC_JWKS_URL',
   'oidc.issuer': 'DP_OIDC_ISSUER',
   'oidc.audience': 'DP_OIDC_AUDIENCE',
@@ -443,7 +452,10 @@ export function loadConfig(
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const at = issue.path.join('.') || '(root)';
-      const name = ENV_NAMES[at];
+      // A list's entry is named by its list's variable.
+      const name =
+        ENV_NAMES[at] ??
+        ENV_NAMES[issue.path.filter((p) => typeof p !== 'number').join('.')];
       return `${name ? `${at} (${name})` : at}: ${issue.message}`;
     });
     throw new PackagerError(

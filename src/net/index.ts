@@ -1,4 +1,5 @@
 export {
+  allowListEntryProblem,
   assertPublicUrl,
   type CheckedUrl,
   type Resolve,

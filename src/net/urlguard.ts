@@ -103,6 +103,24 @@ function rangeOf(address: string): string {
   return parsed.range();
 }
 
+// A host name as DNS has them: labels of letters, digits and hyphens.
+const HOST_NAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * Why an allow-list entry can never match, or null when it is a host
+ * name, an IPv4 or IPv6 address, or a CIDR range of either.
+ */
+export function allowListEntryProblem(entry: string): string | null {
+  if (entry.includes('/')) {
+    return ipaddr.isValidCIDR(entry)
+      ? null
+      : `${JSON.stringify(entry)} is not a CIDR range (address/prefix length)`;
+  }
+  if (ipaddr.isValid(entry) || HOST_NAME.test(entry)) return null;
+  return `${JSON.stringify(entry)} is neither a host name nor an IP address`;
+}
+
 function isAllowed(address: string, allowList: readonly string[]): boolean {
   const parsed = ipaddr.process(address);
   return allowList.some((entry) => {

@@ -76,6 +76,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses a DP_URL_ALLOW_LIST entry that could never match, by name', () => {
+    expect(
+      loadConfig({}, { DP_URL_ALLOW_LIST: 'localhost, 10.0.0.0/8, fd00::/8' })
+        .security.urlAllowList,
+    ).toEqual(['localhost', '10.0.0.0/8', 'fd00::/8']);
+    for (const entry of ['10.0.0.0/33', 'bad host!', '10.0.0.1/x']) {
+      expect(() => loadConfig({}, { DP_URL_ALLOW_LIST: entry })).toThrow(
+        /security\.urlAllowList\.0 \(DP_URL_ALLOW_LIST\): /,
+      );
+    }
+  });
+
   describe('redaction settings', () => {
     it('reads DP_DLP_ACTION and refuses an unknown action by name', () => {
       const env = { DP_DLP_ACTION: 'quarantine' };
