@@ -118,3 +118,17 @@ function toPackagerError(error: unknown): PackagerError {
   }
   return new PackagerError('DP_INTERNAL', 'an internal error occurred');
 }
+
+/**
+ * The parsed JSON body of a request, refused with 415 unless it was sent
+ * as JSON: every route that takes a JSON body reads it through here.
+ */
+export function jsonBodyOf(req: Request): unknown {
+  if (!req.is('application/json')) {
+    throw new PackagerError(
+      'DP_UNSUPPORTED_MEDIA_TYPE',
+      'send the request as Content-Type: application/json',
+    );
+  }
+  return req.body as unknown;
+}

@@ -107,6 +107,15 @@ describe.each(BACKENDS)('tenant settings on %s', (backend) => {
     expect(reply.json.detail).toMatch(reason);
   });
 
+  it('refuses a body that is not sent as JSON with 415', async () => {
+    const reply = await api.call('PATCH', '/settings', {
+      rawBody: 'retentionDays=7',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(reply.status).toBe(415);
+    expect(reply.json.code).toBe('DP_UNSUPPORTED_MEDIA_TYPE');
+  });
+
   it('needs the admin role to change, and audits changes and refusals', async () => {
     const denied = await patch({ retentionDays: 1 }, api.tokens.acmeViewer);
     expect(denied.status).toBe(403);

@@ -10,6 +10,7 @@ import type { LinkSigner } from '../../auth/index.js';
 import type { EvidenceStore } from '../../evidence/index.js';
 import type { Analytics } from '../../telemetry/index.js';
 import { principalOf } from '../auth.js';
+import { jsonBodyOf } from '../problem.js';
 import { tenantForCaller } from '../tenants.js';
 import { toJobView } from '../present.js';
 import type { TenantScopes } from '../scope.js';
@@ -32,13 +33,7 @@ export function exportRoutes(
   const router = Router();
   router.post('/disclosures/export', async (req, res) => {
     const principal = principalOf(req);
-    if (!req.is('application/json')) {
-      throw new PackagerError(
-        'DP_UNSUPPORTED_MEDIA_TYPE',
-        'send the request as Content-Type: application/json',
-      );
-    }
-    const body = parseBody(req.body);
+    const body = parseBody(jsonBodyOf(req));
     const window = toWindow(body.dateRange.from, body.dateRange.to);
     const artifacts = toArtifacts(body.artifacts);
     const idempotencyKey = toIdempotencyKey(req.get('idempotency-key'));

@@ -4,6 +4,7 @@ import {
   type TenantSettings,
 } from '../../settings/index.js';
 import { principalOf } from '../auth.js';
+import { jsonBodyOf } from '../problem.js';
 import type { TenantScopes } from '../scope.js';
 
 /**
@@ -21,7 +22,7 @@ export function settingsRoutes(scopes: TenantScopes): Router {
 
   router.patch('/settings', async (req, res) => {
     const principal = principalOf(req);
-    const patch = parseSettingsPatch(req.body);
+    const patch = parseSettingsPatch(jsonBodyOf(req));
     const scope = scopes(principal.tenantId);
     const settings = await scope.settings.update(
       principal.tenantId,

@@ -8,6 +8,7 @@ import {
 } from '../../webhooks/index.js';
 import { markOutcomeAudited } from '../access.js';
 import { principalOf } from '../auth.js';
+import { jsonBodyOf } from '../problem.js';
 import type { TenantScopes } from '../scope.js';
 import {
   cursorOf,
@@ -188,15 +189,6 @@ const REFUSALS = new Set([
   'DP_DELIVERY_NOT_REPLAYABLE',
 ]);
 
-function jsonBodyOf(req: Request): unknown {
-  if (!req.is('application/json')) {
-    throw new PackagerError(
-      'DP_UNSUPPORTED_MEDIA_TYPE',
-      'send the request as Content-Type: application/json',
-    );
-  }
-  return req.body;
-}
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
