@@ -22,8 +22,8 @@ export type SbomFormat = (typeof SBOM_FORMATS)[number];
 // format, licences, hashes, references and properties included.
 const BYTES_PER_COMPONENT: Record<SbomFormat, number> = {
   'cyclonedx-json': 920,
-  'cyclonedx-xml': 1_010,
-  'spdx-tag-value': 700,
+  'cyclonedx-xml': 870,
+  'spdx-tag-value': 590,
 };
 
 const CHUNKS: Record<SbomFormat, (count: number) => Generator<string>> = {
