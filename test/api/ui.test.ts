@@ -45,7 +45,9 @@ describe('the routes the web UI needs', () => {
         subject: 'alice@acme',
         roles: ['exporter', 'admin'],
         role: 'admin',
-        roleNote: 'may start exports and download bundles',
+        roleNote:
+          "may start exports and download bundles, and manage the tenant's " +
+          'tokens, keys, webhooks and settings',
         tenants: [{ id: 'acme', name: 'Acme Corp (sample)' }],
         features: { ui: true, api: true },
       });
@@ -60,6 +62,19 @@ describe('the routes the web UI needs', () => {
         role: 'viewer',
         roleNote:
           'may see jobs and evidence counts, not start exports or download',
+      });
+    });
+
+    it('tells an admin who may not export just that', async () => {
+      const reply = await api.call('GET', '/me', {
+        token: api.tokens.acmeAdmin,
+      });
+      expect(reply.json).toMatchObject({
+        roles: ['viewer', 'admin'],
+        role: 'admin',
+        roleNote:
+          "may see jobs and evidence counts, and manage the tenant's tokens, " +
+          'keys, webhooks and settings, not start exports or download',
       });
     });
 

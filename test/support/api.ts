@@ -44,6 +44,7 @@ export const TOKENS = {
   globex: 'test-token-globex-0123456789',
   stranger: 'test-token-stranger-0123456789',
   acmeViewer: 'test-token-acme-viewer-0123456789',
+  acmeAdmin: 'test-token-acme-admin-0123456789',
 };
 
 /**
@@ -97,6 +98,12 @@ export async function startTestServer(
           tenantId: 'acme',
           subject: 'victor@acme',
           roles: ['viewer'],
+        },
+        {
+          token: TOKENS.acmeAdmin,
+          tenantId: 'acme',
+          subject: 'ada@acme',
+          roles: ['viewer', 'admin'],
         },
       ],
       ...options.config,

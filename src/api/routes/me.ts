@@ -1,16 +1,24 @@
 import { Router } from 'express';
 import type { EvidenceStore } from '../../evidence/index.js';
 import type { FeatureFlags } from '../../flags/index.js';
+import type { Role } from '../../auth/roles.js';
 import { principalOf } from '../auth.js';
 
 /**
  * GET /me: who the token speaks for, its roles in its tenant, and which
  * features are on for that tenant.
  */
-const ROLE_NOTES = {
-  viewer: 'may see jobs and evidence counts, not start exports or download',
-  exporter: 'may start exports and download bundles',
-} as const;
+function roleNoteOf(roles: readonly Role[]): string {
+  const exporter = roles.includes('exporter');
+  const may = exporter
+    ? ['may start exports and download bundles']
+    : ['may see jobs and evidence counts'];
+  if (roles.includes('admin')) {
+    may.push("manage the tenant's tokens, keys, webhooks and settings");
+  }
+  const note = may.join(', and ');
+  return exporter ? note : `${note}, not start exports or download`;
+}
 
 export function meRoutes(store: EvidenceStore, flags: FeatureFlags): Router {
   const router = Router();
@@ -27,12 +35,7 @@ export function meRoutes(store: EvidenceStore, flags: FeatureFlags): Router {
         : roles.includes('exporter')
           ? 'exporter'
           : 'viewer',
-      roleNote:
-        ROLE_NOTES[
-          roles.includes('exporter') || roles.includes('admin')
-            ? 'exporter'
-            : 'viewer'
-        ],
+      roleNote: roleNoteOf(roles),
       tenants: tenant ? [{ id: tenant.id, name: tenant.name }] : [],
       features: {
         ui: await flags.isEnabled('disclosurePackager.ui', tenantId),

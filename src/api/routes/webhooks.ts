@@ -189,7 +189,6 @@ const REFUSALS = new Set([
   'DP_DELIVERY_NOT_REPLAYABLE',
 ]);
 
-
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new PackagerError('DP_REQUEST_INVALID', 'send a JSON object');
