@@ -12,6 +12,11 @@ import { bearerAuthenticator, operatorMatcher } from './auth.js';
 import { rateLimits } from './limits.js';
 import type { FeatureFlags } from '../flags/index.js';
 import { requireFeature } from './features.js';
+import {
+  refuseNulInUrl,
+  refuseUnstorableBody,
+  requireUtf8,
+} from './textguard.js';
 import { openApiDocument } from './openapi.js';
 import { methodNotAllowed } from './methods.js';
 import { errorHandler, notFound } from './problem.js';
@@ -72,6 +77,7 @@ export function createApp(deps: ApiDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger, deps.metrics));
   app.use(helmet());
+  app.use(refuseNulInUrl);
 
   // Known paths asked with another method answer 405, even unauthenticated:
   // which methods a public API has is no secret.
@@ -101,7 +107,8 @@ export function createApp(deps: ApiDeps): Express {
       streamFromBytes: deps.config.ingestStreamFromBytes,
     }),
   );
-  app.use(express.json({ limit: '64kb' }));
+  app.use(express.json({ limit: '64kb', verify: requireUtf8 }));
+  app.use(refuseUnstorableBody);
 
   app.use(healthRoutes(deps.readiness, deps.metrics));
   app.get('/metrics', async (_req, res) => {

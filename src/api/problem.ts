@@ -91,9 +91,10 @@ function toPackagerError(error: unknown): PackagerError {
   if (isPackagerError(error)) return error;
   const { type, status } = error as { type?: string; status?: number };
   if (type === 'entity.parse.failed') {
+    const reason = error instanceof Error ? ` (${error.message})` : '';
     return new PackagerError(
       'DP_REQUEST_INVALID',
-      'the request body must be a JSON object',
+      `the request body is not valid JSON${reason}`,
     );
   }
   if (type === 'entity.too.large') {
@@ -124,6 +125,15 @@ function toPackagerError(error: unknown): PackagerError {
  * as JSON: every route that takes a JSON body reads it through here.
  */
 export function jsonBodyOf(req: Request): unknown {
+  // Without a body there is no media type to judge: say what is missing.
+  const length = req.get('content-length');
+  if (length === '0' || (!length && !req.get('transfer-encoding'))) {
+    throw new PackagerError(
+      'DP_REQUEST_INVALID',
+      'the request has no body; send a JSON object as ' +
+        'Content-Type: application/json',
+    );
+  }
   if (!req.is('application/json')) {
     throw new PackagerError(
       'DP_UNSUPPORTED_MEDIA_TYPE',

@@ -1,5 +1,9 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { PackagerError } from '../domain/index.js';
+import {
+  hasControlCharacters,
+  hasUnstorable,
+  PackagerError,
+} from '../domain/index.js';
 import { isRole, type Role } from './roles.js';
 
 /** Where OIDC bearer tokens come from and which claims say what. */
@@ -63,6 +67,22 @@ export class OidcVerifier {
         'DP_UNAUTHENTICATED',
         `the bearer token names no tenant (claim ${this.settings.tenantClaim})`,
       );
+    }
+    // Names that go into the audit trail and the manifest: plain text.
+    for (const [claim, value] of [
+      [this.settings.tenantClaim, tenantId],
+      ['sub', payload.sub],
+    ] as const) {
+      if (
+        typeof value === 'string' &&
+        (hasControlCharacters(value) || hasUnstorable(value))
+      ) {
+        throw new PackagerError(
+          'DP_UNAUTHENTICATED',
+          `the bearer token's ${claim} claim holds control characters or ` +
+            'lone surrogates',
+        );
+      }
     }
     return {
       tenantId,

@@ -19,7 +19,7 @@ export const ERROR_CATALOG = Object.freeze({
   DP_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   DP_URL_REFUSED: {
     status: 400,
-    title: 'The URL points at an address that is not allowed',
+    title: 'The URL is not accepted',
   },
   DP_NOT_FOUND: { status: 404, title: 'Not found' },
   DP_TENANT_UNKNOWN: { status: 404, title: 'Unknown tenant' },

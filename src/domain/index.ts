@@ -4,3 +4,4 @@ export * from './evidence.js';
 export * from './jobs.js';
 export * from './window.js';
 export * from './instant.js';
+export * from './text.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   exactTimeOf,
   PackagerError,
+  storableJson,
   type ArtifactKind,
   type EvidenceDocument,
 } from '../domain/index.js';
@@ -371,6 +372,13 @@ async function storeDocument(
   const warnings = [...detection.warnings];
   if (!detection.eventTime && !ctx.eventTime) {
     warnings.push('the document states no time; the ingest time is used');
+  }
+  if (storableJson(detection.metadata).changed) {
+    warnings.push(
+      'the document holds NUL characters or lone surrogates in text the ' +
+        'index keeps; the index shows them as U+FFFD, the document is ' +
+        'kept as received',
+    );
   }
   const id = randomUUID();
   const added = await ctx.store.addDocument({

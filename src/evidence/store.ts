@@ -2,6 +2,8 @@ import type { Database, Queryable } from '../db/index.js';
 import {
   ARTIFACT_KINDS,
   exactTimeOf,
+  storableJson,
+  storableText,
   type ArtifactKind,
   type AuditEvent,
   type DocumentKind,
@@ -82,8 +84,11 @@ export class EvidenceStore {
    * were new, and the ids of known events whose content differs from the
    * stored one, which the caller must not let pass silently.
    */
-  async addAuditEvents(events: readonly AuditEvent[]): Promise<AddedEvents> {
+  async addAuditEvents(given: readonly AuditEvent[]): Promise<AddedEvents> {
     const added: AddedEvents = { inserted: 0, conflicting: [] };
+    // The index columns take no NUL nor lone surrogate; the original
+    // record, kept as read, holds them escaped (`\u0000`) if at all.
+    const events = given.map(storableEvent);
     for (let i = 0; i < events.length; i += INSERT_BATCH) {
       const batch = events.slice(i, i + INSERT_BATCH);
       const ids = await insertAuditBatch(this.db, batch);
@@ -115,8 +120,8 @@ export class EvidenceStore {
         query.tenantId,
         query.since,
         query.sourceFormat,
-        query.action,
-        query.resource,
+        storableText(query.action),
+        storableText(query.resource),
       ],
     );
     return rows.length > 0;
@@ -144,7 +149,7 @@ export class EvidenceStore {
         document.size,
         document.sha512,
         document.location,
-        JSON.stringify(document.metadata),
+        JSON.stringify(storableJson(document.metadata).value),
         document.ingestedAt,
       ],
     );
@@ -424,5 +429,16 @@ function toDocument(row: DocumentRow): EvidenceDocument {
     location: row.location,
     metadata: row.metadata,
     ingestedAt: row.ingested_at,
+  };
+}
+
+function storableEvent(event: AuditEvent): AuditEvent {
+  return {
+    ...event,
+    id: storableText(event.id),
+    actor: event.actor === null ? null : storableText(event.actor),
+    action: event.action === null ? null : storableText(event.action),
+    resource: event.resource === null ? null : storableText(event.resource),
+    outcome: event.outcome === null ? null : storableText(event.outcome),
   };
 }

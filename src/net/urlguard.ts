@@ -45,7 +45,7 @@ export async function assertPublicUrl(
     const range = rangeOf(address);
     if (range !== 'unicast' && !isAllowed(address, policy.allowList)) {
       throw refused(
-        `${url.host} resolves to ${address}, a ${range} address; ` +
+        `${url.host} resolves to ${address}, ${articled(range)} address; ` +
           'an operator must allow-list it (DP_URL_ALLOW_LIST)',
       );
     }
@@ -137,4 +137,9 @@ function isAllowed(address: string, allowList: readonly string[]): boolean {
 
 function refused(message: string): PackagerError {
   return new PackagerError('DP_URL_REFUSED', message);
+}
+
+// "an unspecified address", "a private address".
+function articled(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 }

@@ -111,9 +111,11 @@ export class WebhookDispatcher {
     clearInterval(this.reaper);
     for (const timer of this.timers) clearTimeout(timer);
     await this.deps.queue.boss.offWork(WEBHOOK_QUEUE).catch(() => undefined);
+    // The grace timer must not keep a process that has nothing else to
+    // do alive for its whole length.
     await Promise.race([
       Promise.allSettled([...this.running]),
-      delay(this.timeoutMs + 5000),
+      delay(this.timeoutMs + 5000, undefined, { ref: false }),
     ]);
     // pg-boss marks a message done just after its handler returns.
     await delay(50);

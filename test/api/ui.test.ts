@@ -47,7 +47,7 @@ describe('the routes the web UI needs', () => {
         role: 'admin',
         roleNote:
           "may start exports and download bundles, and manage the tenant's " +
-          'tokens, keys, webhooks and settings',
+          'webhooks and settings',
         tenants: [{ id: 'acme', name: 'Acme Corp (sample)' }],
         features: { ui: true, api: true },
       });
@@ -73,8 +73,8 @@ describe('the routes the web UI needs', () => {
         roles: ['viewer', 'admin'],
         role: 'admin',
         roleNote:
-          "may see jobs and evidence counts, and manage the tenant's tokens, " +
-          'keys, webhooks and settings, not start exports or download',
+          "may see jobs and evidence counts, and manage the tenant's " +
+          'webhooks and settings, not start exports or download',
       });
     });
 

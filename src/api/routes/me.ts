@@ -14,7 +14,7 @@ function roleNoteOf(roles: readonly Role[]): string {
     ? ['may start exports and download bundles']
     : ['may see jobs and evidence counts'];
   if (roles.includes('admin')) {
-    may.push("manage the tenant's tokens, keys, webhooks and settings");
+    may.push("manage the tenant's webhooks and settings");
   }
   const note = may.join(', and ');
   return exporter ? note : `${note}, not start exports or download`;

@@ -1,5 +1,9 @@
 import { Command } from 'commander';
-import { PackagerError, isTenantId } from '../../domain/index.js';
+import {
+  hasControlCharacters,
+  isTenantId,
+  PackagerError,
+} from '../../domain/index.js';
 import { withRuntime } from '../context.js';
 import type { CliIo } from '../io.js';
 
@@ -17,6 +21,15 @@ export function tenantsCommand(io: CliIo): Command {
         throw new PackagerError(
           'DP_REQUEST_INVALID',
           '--name must not be empty',
+        );
+      }
+      // The name is shown in lists and signed into every manifest: it
+      // must read as what it is.
+      if (hasControlCharacters(opts.name) || opts.name.length > 200) {
+        throw new PackagerError(
+          'DP_REQUEST_INVALID',
+          '--name must be at most 200 characters, with no control or ' +
+            'bidirectional-override characters',
         );
       }
       if (!isTenantId(id)) {

@@ -1,0 +1,79 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
+import { hasUnstorable, PackagerError } from '../domain/index.js';
+
+/**
+ * Refuses a request whose URL carries a NUL (`%00`): no path segment,
+ * id or query value of this API may hold one, and the database could not
+ * keep it in the audit trail either.
+ */
+export const refuseNulInUrl: RequestHandler = (req, _res, next) => {
+  if (/%00/i.test(req.originalUrl)) {
+    next(
+      new PackagerError(
+        'DP_REQUEST_INVALID',
+        'the URL holds a NUL character (%00), which no path or query value may hold',
+      ),
+    );
+    return;
+  }
+  next();
+};
+
+/**
+ * For express.json's `verify`: a JSON body must be UTF-8. Invalid bytes
+ * would otherwise be read as U+FFFD and pass for other text.
+ */
+export function requireUtf8(
+  _req: IncomingMessage,
+  _res: unknown,
+  body: Buffer,
+): void {
+  if (!isUtf8(body)) {
+    throw Object.assign(new Error('the request body is not UTF-8'), {
+      status: 415,
+      type: 'charset.unsupported',
+    });
+  }
+}
+
+/**
+ * Refuses a parsed JSON body holding, in any key or string, a NUL
+ * (`"\u0000"`) or a lone surrogate (`"\ud800"`): valid JSON, but text no
+ * field of this API takes and PostgreSQL cannot store.
+ */
+export const refuseUnstorableBody: RequestHandler = (req, _res, next) => {
+  const where = unstorableIn(req.body as unknown);
+  if (where !== null) {
+    next(
+      new PackagerError(
+        'DP_REQUEST_INVALID',
+        `${where} holds a NUL character (\\u0000) or a lone surrogate, ` +
+          'which no field accepts',
+      ),
+    );
+    return;
+  }
+  next();
+};
+
+/** Where in a JSON value the first unstorable text is, or null. */
+function unstorableIn(value: unknown, at = 'body'): string | null {
+  if (typeof value === 'string') return hasUnstorable(value) ? at : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const found = unstorableIn(value[i], `${at}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (hasUnstorable(key)) return `a key of ${at}`;
+      const found = unstorableIn(item, `${at}.${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
