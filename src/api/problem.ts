@@ -91,6 +91,15 @@ function toPackagerError(error: unknown): PackagerError {
   if (isPackagerError(error)) return error;
   const { type, status } = error as { type?: string; status?: number };
   if (type === 'entity.parse.failed') {
+    // body-parser refuses a top-level value other than an object or an
+    // array as a syntax error: say what is wanted instead.
+    const raw = (error as { body?: unknown }).body;
+    if (typeof raw === 'string' && !/^\s*[{[]/.test(raw)) {
+      return new PackagerError(
+        'DP_REQUEST_INVALID',
+        'the request body must be a JSON object',
+      );
+    }
     const reason = error instanceof Error ? ` (${error.message})` : '';
     return new PackagerError(
       'DP_REQUEST_INVALID',

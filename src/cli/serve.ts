@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { answerClientError } from '../api/clienterror.js';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,6 +166,7 @@ export async function startServer(
       readiness: readinessProbes(runtime, boss),
     });
     const http = app.listen(config.port, config.host);
+    http.on('clientError', answerClientError);
     await new Promise<void>((resolve, reject) => {
       http.once('listening', resolve).once('error', (error) => {
         reject(toListenError(error, config));

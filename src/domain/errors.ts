@@ -56,6 +56,14 @@ export const ERROR_CATALOG = Object.freeze({
   },
   DP_RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable' },
   DP_PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  DP_HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request URL or headers too large',
+  },
+  DP_REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'The request did not arrive in time',
+  },
   DP_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     title: 'Request body must be JSON',

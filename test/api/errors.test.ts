@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/api.js';
 
@@ -152,6 +153,7 @@ describe('the API, given bad requests', () => {
     });
     expect(reply.status).toBe(400);
     expect(reply.json.code).toBe('DP_REQUEST_INVALID');
+    expect(reply.json.detail).toMatch(/^the request body is not valid JSON \(/);
   });
 
   it('answers a body that is not JSON with 415', async () => {
@@ -248,4 +250,90 @@ describe('the API, at the edges of HTTP', () => {
     });
     expect(reply.status).toBe(400);
   });
+
+  it('answers a NUL in the URL with 400, before anything reads it', async () => {
+    for (const path of ['/evidence/documents/a%00b', '/jobs?status=%00']) {
+      const reply = await api.call('GET', path);
+      expect(reply.status, path).toBe(400);
+      expect(reply.json.detail).toContain('NUL');
+    }
+  });
+
+  it('answers a JSON body holding a NUL or a lone surrogate with 400, naming where', async () => {
+    for (const [text, where] of [
+      ['{"tenantId":"acme\\u0000"}', 'body.tenantId'],
+      ['{"artifacts":["s\\ud800x"]}', 'body.artifacts[0]'],
+      ['{"a\\u0000":1}', 'a key of body'],
+    ]) {
+      const reply = await api.call('POST', '/disclosures/export', {
+        rawBody: text,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(reply.status, text).toBe(400);
+      expect(reply.json.detail).toContain(`${where} holds a NUL`);
+    }
+  });
+
+  it('answers a JSON body that is not UTF-8 with 415', async () => {
+    const reply = await fetch(new URL('/disclosures/export', api.server.url), {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${api.tokens.acme}`,
+        'content-type': 'application/json',
+      },
+      body: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+    });
+    expect(reply.status).toBe(415);
+    expect(((await reply.json()) as { code: string }).code).toBe(
+      'DP_UNSUPPORTED_MEDIA_TYPE',
+    );
+  });
+
+  it('answers a request without a body where one is needed with 400 saying so', async () => {
+    const reply = await api.call('POST', '/disclosures/export', {
+      headers: { 'content-type': 'application/json', 'content-length': '0' },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.json.detail).toMatch(/has no body/);
+  });
+
+  it.each([
+    [
+      'headers too large',
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'DP_HEADERS_TOO_LARGE',
+    ],
+    [
+      'both Content-Length and Transfer-Encoding',
+      'POST /disclosures/export HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+      'DP_REQUEST_INVALID',
+    ],
+  ])(
+    'answers %s from the HTTP layer as a problem document',
+    async (_what, request, status, code) => {
+      const answer = await rawHttp(new URL(api.server.url), request);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(head.toLowerCase()).toContain(
+        'content-type: application/problem+json',
+      );
+      expect(JSON.parse(body)).toMatchObject({ status, code });
+    },
+  );
 });
+
+/** Sends bytes as they are and reads the answer until the server closes. */
+function rawHttp(url: URL, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => {
+      socket.write(request);
+    });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}

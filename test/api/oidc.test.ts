@@ -108,6 +108,21 @@ describe('OIDC bearer tokens', () => {
     ['a wrong audience', () => jwt({}, { audience: 'someone-else' }), /aud/],
     ['a token that never expires', () => jwt({}, { expires: null }), /exp/],
     ['a token with no subject', () => jwt({}, { subject: null }), /sub/],
+    [
+      'a subject with a NUL',
+      () => jwt({}, { subject: 'al\u0000ice' }),
+      /sub claim holds control characters/,
+    ],
+    [
+      'a tenant with a NUL',
+      () => jwt({ 'https://dp/tenant': 'acme\u0000' }),
+      /tenant claim holds control characters/,
+    ],
+    [
+      'a subject with a lone surrogate',
+      () => jwt({}, { subject: 'al\ud800ice' }),
+      /sub claim holds control characters or lone surrogates/,
+    ],
   ])('refuses %s with 401', async (_name, make, detail) => {
     const reply = await api.call('GET', '/jobs', { token: await make() });
     expect(reply.status).toBe(401);

@@ -103,6 +103,11 @@ describe('the command line', () => {
         /must be 1-63 lowercase/,
       ],
       [
+        'a tenant name with a control or bidi-override character',
+        ['tenants', 'add', 'uni', '--name', '\u00dcn\u00ef\u202e\u0001'],
+        /--name must be at most 200 characters, with no control/,
+      ],
+      [
         'a window bound finer than a millisecond',
         [
           'export', '--tenant', 'acme', '--out', '/tmp/never.zip',

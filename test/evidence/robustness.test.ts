@@ -146,6 +146,48 @@ describe.each(BACKENDS)(
       const [doc] = await store.listDocuments('robust', 'sboms', EVER);
       expect(doc?.sha512).toBe(createHash('sha512').update(bom).digest('hex'));
     });
+
+    it('keeps every record of a log whose line holds an escaped NUL or a lone surrogate', async () => {
+      const odd = aKubernetesEventLine({
+        auditID: 'nul-2',
+        requestReceivedTimestamp: '2026-01-05T00:00:00Z',
+        requestURI: '/api\u0000v1\ud800',
+      });
+      expect(odd).toContain('/api\\u0000v1\\ud800');
+      const log = [event(1), odd, event(3)]
+        .join('\n')
+        .replace(/ev-(\d)/g, 'nul-$1');
+      const result = await ingestOne('nul.jsonl', Buffer.from(log));
+      expect(result).toMatchObject({ status: 'stored', items: 3 });
+      const stored = [];
+      for await (const e of store.streamAuditEvents('robust', EVER)) {
+        if (e.sourceName === 'nul.jsonl') stored.push(e);
+      }
+      expect(stored).toHaveLength(3);
+      const kept = stored.find((e) => e.id.startsWith('nul-2'));
+      expect(kept?.resource).toContain('/api\uFFFDv1\uFFFD');
+      expect(kept?.original).toBe(odd);
+    });
+
+    it('stores a document whose facts hold a NUL or a lone surrogate, and says so', async () => {
+      const bom = Buffer.from(
+        '{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,' +
+          '"metadata":{"component":{"name":"nul\\u0000app",' +
+          '"version":"s\\ud800"}},"components":[]}',
+      );
+      const result = await ingestOne('nul.cdx.json', bom);
+      expect(result.status).toBe('stored');
+      expect(result.warnings?.join()).toMatch(
+        /NUL characters or lone surrogates/,
+      );
+      const docs = await store.listDocuments('robust', 'sboms', EVER);
+      const doc = docs.find((d) => d.fileName === 'nul.cdx.json');
+      expect(doc?.metadata.primaryComponent).toEqual({
+        name: 'nul\uFFFDapp',
+        version: 's\uFFFD',
+      });
+      expect(doc?.sha512).toBe(createHash('sha512').update(bom).digest('hex'));
+    });
   },
 );
 
