@@ -1,5 +1,6 @@
 import {
   appendFile,
+  mkdir,
   mkdtemp,
   readFile,
   readdir,
@@ -139,6 +140,31 @@ describe('the command line', () => {
       expect(result.code).toBe(1);
       expect(result.err).toContain('pass --force to replace it');
       expect(await readFile(out, 'utf8')).toBe('keep me');
+    });
+
+    it('treats the signature beside the bundle as the bundle: kept without --force, never written through a folder', async () => {
+      const out = path.join(work, 'signed.zip');
+      await writeFile(`${out}.sig`, 'precious');
+      const args = exportArgs().map((a) => (a.endsWith('out.zip') ? out : a));
+      const kept = await runCli(...args);
+      expect(kept.code).toBe(1);
+      expect(kept.err).toContain(`cannot write "${out}.sig": it exists`);
+      expect(await readFile(`${out}.sig`, 'utf8')).toBe('precious');
+
+      await rm(`${out}.sig`);
+      await mkdir(`${out}.sig`);
+      const folder = await runCli(...args, '--force');
+      expect(folder.code).toBe(1);
+      expect(folder.err).toContain('not a regular file');
+      expect(await readdir(work)).not.toContain('signed.zip');
+
+      await rm(`${out}.sig`, { recursive: true });
+      await writeFile(`${out}.sig`, 'old');
+      const replaced = await runCli(...args, '--force');
+      expect(replaced.code).toBe(0);
+      expect(await readFile(`${out}.sig`, 'utf8')).not.toBe('old');
+      const names = await readdir(work);
+      expect(names.filter((n) => n.includes('.partial-'))).toEqual([]);
     });
 
     it('refuses an output that is not a regular file, even with --force', async () => {

@@ -55,7 +55,9 @@ export function exportCommand(io: CliIo): Command {
     .action(async (opts: ExportOptions) => {
       const window = toWindow(opts.from, opts.to);
       const artifacts = toArtifacts(opts.artifacts);
+      // The bundle and its whole-ZIP signature beside it, checked alike.
       await assertWritableTarget(opts.out, opts.force ?? false);
+      await assertWritableTarget(`${opts.out}.sig`, opts.force ?? false);
       const outcome = await withRuntime(opts, async (rt) => {
         const tenant = await rt.store.getTenant(opts.tenant);
         if (!tenant) {
@@ -89,9 +91,6 @@ export function exportCommand(io: CliIo): Command {
           inspectBundle,
         );
       });
-      // The whole-ZIP signature goes beside the bundle, as the API serves it.
-      const signature = outcome.result.zipSignature;
-      if (signature) await writeFile(`${opts.out}.sig`, signature);
       io.out(summarize(opts.out, outcome));
     });
 }
@@ -156,6 +155,7 @@ async function writeBundle(
   inspect: (file: string, outcome: ExportOutcome) => Promise<void>,
 ): Promise<ExportOutcome> {
   const temp = `${target}.partial-${process.pid}`;
+  const sigTemp = `${target}.sig.partial-${process.pid}`;
   const file = createWriteStream(temp, { flags: 'wx' });
   const bar = showProgress
     ? new cliProgress.SingleBar(
@@ -173,11 +173,22 @@ async function writeBundle(
     });
     await finished(file);
     await inspect(temp, outcome);
+    // The whole-ZIP signature goes beside the bundle, as the API serves
+    // it: both are written in full before either takes its name.
+    const signature = outcome.result.zipSignature;
+    if (signature) await writeFile(sigTemp, signature, { flag: 'wx' });
     await rename(temp, target);
+    if (signature) {
+      await rename(sigTemp, `${target}.sig`).catch(async (error: unknown) => {
+        await rm(target, { force: true });
+        throw error;
+      });
+    }
     return outcome;
   } catch (error) {
     file.destroy();
     await rm(temp, { force: true });
+    await rm(sigTemp, { force: true });
     throw error;
   } finally {
     bar?.stop();
