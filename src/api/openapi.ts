@@ -177,7 +177,12 @@ const schemas = {
           },
           itemsDone: count,
           itemsTotal: count,
-          bytesWritten: count,
+          bytesWritten: {
+            ...count,
+            description:
+              "Bytes of evidence written into the bundle's entries, before " +
+              'compression; the bundle itself is `bundle.size`',
+          },
           bytesExpected: {
             ...nullableCount,
             description:

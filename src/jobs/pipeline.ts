@@ -77,6 +77,11 @@ export interface ExportOutcome {
   kinds: Partial<Record<ArtifactKind, KindOutcome>>;
   /** True when a requested kind was omitted: the bundle is partial. */
   partial: boolean;
+  /**
+   * Bytes written into the bundle's entries before compression: the
+   * measure of JobProgress.bytesWritten, to its end.
+   */
+  bytesWritten: number;
   warnings: string[];
   /** The redaction policy applied, which the DLP scan checks against. */
   policy: RedactionPolicy;
@@ -189,6 +194,7 @@ export async function runExport(
       counts: countsOf(result),
       kinds: sources.outcomes,
       partial: sources.omitted().length > 0,
+      bytesWritten,
       warnings,
       policy,
     };

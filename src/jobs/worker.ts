@@ -493,7 +493,7 @@ export class ExportWorker {
         kind: null,
         itemsDone: sumCounts(outcome.counts),
         itemsTotal: sumCounts(outcome.counts),
-        bytesWritten: outcome.result.size,
+        bytesWritten: outcome.bytesWritten,
         attemptStartedAt: startedAt,
       };
       track(storing);
@@ -588,7 +588,7 @@ export class ExportWorker {
           kind: null,
           itemsDone: sumCounts(outcome.counts),
           itemsTotal: sumCounts(outcome.counts),
-          bytesWritten: result.size,
+          bytesWritten: outcome.bytesWritten,
         },
         counts: outcome.counts,
         kinds: outcome.kinds,

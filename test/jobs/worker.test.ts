@@ -115,6 +115,11 @@ describe.each(BACKENDS)('export jobs on %s', (backend) => {
         staging: [],
         temporary: [],
       });
+      // Progress counts the evidence's bytes before compression, to the end.
+      expect(done.progress).toMatchObject({
+        stage: 'done',
+        bytesWritten: manifest.files.reduce((n, f) => n + f.size, 0),
+      });
     } finally {
       await worker.stop(0);
     }
