@@ -15,9 +15,10 @@ import {
 import { lineText, readLines, type Line } from './splitter.js';
 import type { AddedEvents, EvidenceStore } from './store.js';
 import { sizeText } from './walk.js';
+import { MAX_RECORD_BYTES } from './formats/shared.js';
 
 /** Longest JSON Lines record read; a longer line is a line error. */
-export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+export const MAX_LINE_BYTES = MAX_RECORD_BYTES;
 
 /** Line errors listed per file; the rest are counted, so memory stays flat. */
 export const MAX_LISTED_ERRORS = 100;

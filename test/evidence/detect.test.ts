@@ -183,3 +183,25 @@ describe('detectEvidence, given event times that cannot be', () => {
     expect(detection.errors.map((e) => e.line)).toEqual([2, 3, 4]);
   });
 });
+
+describe('detectEvidence, given one audit record past the record limit', () => {
+  it('refuses that record as a line error and keeps the others', () => {
+    const big = aKubernetesEventLine({
+      auditID: 'big',
+      annotations: { pad: 'x'.repeat(16 * 1024 * 1024) },
+    });
+    const small = aKubernetesEventLine({ auditID: 'small' });
+    const detection = detectEvidence(
+      'two.jsonl',
+      Buffer.from(`${big}\n${small}\n`),
+    );
+    expect(detection.type).toBe('audit-events');
+    if (detection.type !== 'audit-events') return;
+    expect(detection.errors).toEqual([
+      { line: 1, message: 'longer than 16 MiB' },
+    ]);
+    expect(detection.events.map((e) => e.id)).toEqual([
+      'small/ResponseComplete',
+    ]);
+  });
+});

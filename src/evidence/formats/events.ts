@@ -19,6 +19,7 @@ import {
 } from './kubernetes.js';
 import { leapSecondWarning } from '../../domain/index.js';
 import {
+  MAX_RECORD_BYTES,
   toObjects,
   type Detection,
   type EventReader,
@@ -120,6 +121,17 @@ export function readEntry(
   format: AuditFormat,
   [record, original, line]: Entry,
 ): ParsedAuditEvent | LineError {
+  // A record past the JSON Lines limit is refused here too, whole file
+  // or not: the index would have to hold it in one row.
+  if (
+    original.length > MAX_RECORD_BYTES / 3 &&
+    Buffer.byteLength(original) > MAX_RECORD_BYTES
+  ) {
+    return {
+      line,
+      message: `longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB`,
+    };
+  }
   const event = format.owns(record)
     ? format.read(record, original)
     : `not a ${format.name} record`;

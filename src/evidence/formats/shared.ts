@@ -119,6 +119,12 @@ export function tally(values: readonly unknown[]): Record<string, number> {
  */
 export const MAX_JSON_DEPTH = 256;
 
+/**
+ * Longest audit record kept, as a JSON Lines line or an item of a file
+ * read whole: one larger is a line error, not an index row.
+ */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
 /** JSON.parse that first refuses values nested deeper than MAX_JSON_DEPTH. */
 export function parseJson(text: string): unknown {
   const depth = nestingDepth(text);
