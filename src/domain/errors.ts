@@ -4,7 +4,7 @@
  */
 export const ERROR_CATALOG = Object.freeze({
   DP_REQUEST_INVALID: { status: 400, title: 'The request is not valid' },
-  DP_TIME_INVALID: { status: 400, title: 'A time is not RFC 3339' },
+  DP_TIME_INVALID: { status: 400, title: 'A time cannot be used' },
   DP_WINDOW_INVERTED: {
     status: 400,
     title: 'The window ends before it starts',
