@@ -20,6 +20,9 @@ export async function main(
   argv: string[],
   io: CliIo = processIo,
 ): Promise<number> {
+  // Evidence, bundles, keys and the embedded database are the tenant's
+  // alone: nothing this process writes is readable by other local users.
+  process.umask(0o077);
   let code: number = EXIT.ok;
   const setCode = (value: number) => {
     code = value;

@@ -5,6 +5,7 @@ import {
   readFile,
   readdir,
   rm,
+  stat,
   writeFile,
 } from 'node:fs/promises';
 import os from 'node:os';
@@ -203,6 +204,32 @@ describe('the command line', () => {
       expect(result.code).toBe(1);
       expect(result.err).toMatch(/no such file/);
     });
+  });
+
+  it('keeps what it writes from other local users', async () => {
+    const dataDir = path.join(work, 'private');
+    const databaseUrl = process.env.DATABASE_URL;
+    process.env.DP_DATA_DIR = dataDir;
+    delete process.env.DATABASE_URL;
+    try {
+      await runCli('tenants', 'add', 'acme', '--name', 'Acme');
+      const entries = await readdir(dataDir, { recursive: true });
+      expect(entries).toContain(path.join('pglite', 'PG_VERSION'));
+      // PGlite sets its own files to 0666; its folders, like everything
+      // else here, are closed, which is what keeps others out.
+      const open: string[] = [];
+      for (const entry of ['.', ...entries]) {
+        const info = await stat(path.join(dataDir, entry));
+        const inDatabase = entry.startsWith(`pglite${path.sep}`);
+        if (info.mode & 0o077 && (info.isDirectory() || !inDatabase)) {
+          open.push(`${entry} ${(info.mode & 0o777).toString(8)}`);
+        }
+      }
+      expect(open).toEqual([]);
+    } finally {
+      process.env.DP_DATA_DIR = path.join(work, 'data');
+      if (databaseUrl !== undefined) process.env.DATABASE_URL = databaseUrl;
+    }
   });
 
   it('exits 2 when some lines of a file could not be ingested', async () => {
