@@ -204,6 +204,8 @@ describe('access to the API', () => {
     it("puts export requests and downloads into the tenant's next bundle", async () => {
       const download = await api.call('GET', `/jobs/${jobId}/bundle`);
       expect(download.status).toBe(200);
+      const signature = await api.call('GET', `/jobs/${jobId}/bundle.sig`);
+      expect(signature.status).toBe(200);
       const next = await api.call('POST', '/disclosures/export', {
         body: {
           tenantId: 'acme',
@@ -229,6 +231,13 @@ describe('access to the API', () => {
       expect(
         own.some(
           (l) => l.includes('bundle.downloaded') && l.includes('alice@acme'),
+        ),
+      ).toBe(true);
+      expect(
+        own.some(
+          (l) =>
+            l.includes('bundle.signature.downloaded') &&
+            l.includes(`job/${jobId}`),
         ),
       ).toBe(true);
     });

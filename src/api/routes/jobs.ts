@@ -193,6 +193,10 @@ export function jobRoutes(scopes: TenantScopes, deps: JobRouteDeps): Router {
           'signatures existed; verify its SHA512SUMS.sig instead',
       );
     }
+    // Fetched with the bundle, and recorded as it is.
+    if (req.method === 'GET') {
+      await recordOf(req, 'bundle.signature.downloaded', job.id);
+    }
     res.set({
       'Content-Disposition': `attachment; filename="disclosure-${job.tenantId}-${job.id}.zip.sig"`,
       'Cache-Control': 'private, no-store',
