@@ -39,15 +39,17 @@ export class TokenStore {
   async create(input: {
     tenantId: string;
     roles: Role[];
-    subject: string;
+    /** Who holds it, as the audit trail names them; else `token:<id>`. */
+    subject?: string;
   }): Promise<{ record: TokenRecord; token: string }> {
     const id = randomUUID();
+    const subject = input.subject ?? `token:${id}`;
     const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
     const { rows } = await this.db.query<TokenRow>(
       `INSERT INTO api_tokens (id, tenant_id, roles, subject, secret_sha256)
        VALUES ($1, $2, $3, $4, $5)
        RETURNING id, tenant_id, roles, subject, created_at, revoked_at`,
-      [id, input.tenantId, input.roles, input.subject, tokenDigest(token)],
+      [id, input.tenantId, input.roles, subject, tokenDigest(token)],
     );
     return { record: toRecord(rows[0] as TokenRow), token };
   }

@@ -60,11 +60,19 @@ describe.skipIf(!DATABASE_URL)('tokens create|list|revoke', () => {
     expect(list.code).toBe(0);
     expect(list.out).toMatch(
       new RegExp(
-        `^${idOf(made.out)}\\tacme\\texporter\\+admin\\tapi-token\\t\\S+\\tlive$`,
+        `^${idOf(made.out)}\\tacme\\texporter\\+admin\\ttoken:${idOf(made.out)}\\t\\S+\\tlive$`,
         'm',
       ),
     );
     expect(list.out).not.toContain(secretOf(made.out));
+  });
+
+  it('refuses a subject that would not read as what it is', async () => {
+    for (const subject of ['', 'eve\nroot', 'a'.repeat(201)]) {
+      const made = await create('--role', 'viewer', '--subject', subject);
+      expect(made.code, JSON.stringify(subject)).toBe(1);
+      expect(made.err).toMatch(/--subject must be 1 to 200 characters/);
+    }
   });
 
   it('revokes a token, which the API refuses from then on', async () => {

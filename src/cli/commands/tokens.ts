@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { toRoles, TENANT_ROLES, type TokenRecord } from '../../auth/index.js';
-import { PackagerError } from '../../domain/index.js';
+import { hasControlCharacters, PackagerError } from '../../domain/index.js';
 import { withRuntime } from '../context.js';
 import type { CliIo } from '../io.js';
 
@@ -23,12 +23,29 @@ export function tokensCommand(io: CliIo): Command {
       '--role <roles>',
       `${TENANT_ROLES.join(', ')}; several joined by + or ,`,
     )
-    .option('--subject <name>', 'who holds it, for audit (default token id)')
+    .option(
+      '--subject <name>',
+      'who holds it, as the audit trail names them (default token:<id>)',
+    )
     .option('--data-dir <dir>', 'data directory')
     .action(
       async (
         flags: StoreFlags & { tenant: string; role: string; subject?: string },
       ) => {
+        // The subject names the holder in every audit event: plain text.
+        const { subject } = flags;
+        if (
+          subject !== undefined &&
+          (subject.trim() === '' ||
+            subject.length > 200 ||
+            hasControlCharacters(subject))
+        ) {
+          throw new PackagerError(
+            'DP_REQUEST_INVALID',
+            '--subject must be 1 to 200 characters, with no control or ' +
+              'bidirectional-override characters',
+          );
+        }
         const roles = toRoles(flags.role);
         if (!roles) {
           throw new PackagerError(
@@ -46,7 +63,7 @@ export function tokensCommand(io: CliIo): Command {
           const created = await rt.tokens.create({
             tenantId: flags.tenant,
             roles,
-            subject: flags.subject ?? 'api-token',
+            subject,
           });
           await rt.audit.record({
             tenantId: flags.tenant,
