@@ -247,6 +247,13 @@ describe.skipIf(!CHROMIUM_PRESENT)(
       expect(await rows.first().locator('[data-status]').textContent()).toBe(
         'Completed',
       );
+      // Every cell stays a table cell, so the actions line up with their row.
+      const displays = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('tbody td')].map(
+          (cell) => getComputedStyle(cell).display,
+        )`,
+      );
+      expect(new Set(displays)).toEqual(new Set(['table-cell']));
       await screenshot(page, 'history');
       await expectNoSeriousA11yViolations(page);
       await page.getByLabel('Show').selectOption('failed');

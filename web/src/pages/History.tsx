@@ -164,20 +164,28 @@ function JobTable(props: {
                 <StatusBadge status={job.status} />
               </td>
               <td>{job.bundle ? formatBytes(job.bundle.size) : '—'}</td>
-              <td className="row-actions">
-                <Link
-                  to={{ page: 'job', jobId: job.jobId }}
-                  navigate={props.navigate}
-                >
-                  Details
-                  <span className="visually-hidden">
-                    {' '}
-                    of export {job.jobId}
-                  </span>
-                </Link>
-                {job.bundle && (
-                  <DownloadButton api={props.api} job={job} label="Download" />
-                )}
+              <td>
+                {/* Flex on the cell itself would take it out of the table
+                    layout; the wrapper lays the actions out instead. */}
+                <div className="row-actions">
+                  <Link
+                    to={{ page: 'job', jobId: job.jobId }}
+                    navigate={props.navigate}
+                  >
+                    Details
+                    <span className="visually-hidden">
+                      {' '}
+                      of export {job.jobId}
+                    </span>
+                  </Link>
+                  {job.bundle && (
+                    <DownloadButton
+                      api={props.api}
+                      job={job}
+                      label="Download"
+                    />
+                  )}
+                </div>
               </td>
             </tr>
           ))}
