@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -216,6 +217,12 @@ describe.skipIf(!CHROMIUM_PRESENT)(
         `must print ${job.bundle.keyId.replace('sha256:', '')}`,
       );
       expect(commands).not.toContain(api.tokens.acme);
+      expect(commands).toContain(
+        ` -o bundle.zip '${api.server.url}/jobs/${jobId}/bundle'\n`,
+      );
+      expect(commands).not.toMatch(/sig=|expires=/);
+      expect(commands).toMatch(/^npx --no --prefix .* disclosure-packager /m);
+      expect(commands).not.toMatch(/^disclosure-packager /m);
       await screenshot(page, 'job-completed');
       await expectNoSeriousA11yViolations(page);
     });
@@ -237,6 +244,21 @@ describe.skipIf(!CHROMIUM_PRESENT)(
       });
       expect(report.problems).toEqual([]);
       expect(report.ok).toBe(true);
+    });
+
+    it('downloads the same bundle with the copied curl command', async () => {
+      const commands = await page.locator('.commands').textContent();
+      const curl = (commands ?? '')
+        .split('\n')
+        .find((line) => line.startsWith('curl -fsS -H'));
+      const dir = await mkdtemp(path.join(work, 'curl-'));
+      execFileSync('bash', ['--norc', '-c', curl ?? 'false'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, DP_TOKEN: api.tokens.acme },
+        stdio: 'pipe',
+      });
+      const bytes = await readFile(path.join(dir, 'bundle.zip'));
+      expect(bytes).toEqual(await readFile(downloaded));
     });
 
     it('lists the export in the history, filterable by status', async () => {
