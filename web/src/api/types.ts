@@ -30,6 +30,8 @@ export interface Me {
   roleNote: string;
   tenants: { id: string; name: string }[];
   features: { ui: boolean; api: boolean };
+  /** What a request must meet; the service refuses anything past them. */
+  limits: { maxWindowDays: number };
 }
 
 export interface Estimate {
