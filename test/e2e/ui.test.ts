@@ -189,6 +189,20 @@ describe.skipIf(!CHROMIUM_PRESENT)(
       ).toBe(true);
     });
 
+    it('refuses a custom window longer than the service allows, before sending it', async () => {
+      await page.getByLabel('Start (UTC, included)').fill('2020-01-01T00:00');
+      await page.getByLabel('End (UTC, not included)').fill('2026-12-01T00:00');
+      expect(
+        await page.locator('.window-summary [role=alert]').textContent(),
+      ).toBe(
+        'The window spans 2526 days; the longest this service allows is 400. ' +
+          'Choose a shorter window, or export it in parts.',
+      );
+      expect(
+        await page.getByRole('button', { name: 'Start export' }).isDisabled(),
+      ).toBe(true);
+    });
+
     it('says so before the export when the window holds nothing', async () => {
       await page.getByLabel(/^Last year/).check();
       await page

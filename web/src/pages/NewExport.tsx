@@ -39,7 +39,8 @@ export function NewExport(props: {
   );
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const resolved = resolveWindow(choice, now);
+  const maxDays = me.limits.maxWindowDays;
+  const resolved = resolveWindow(choice, now, maxDays);
   const window = 'window' in resolved ? resolved.window : null;
   const estimate = useEstimate(api, tenantId, window);
 
@@ -93,7 +94,12 @@ export function NewExport(props: {
         value={tenantId}
         onChange={setTenantId}
       />
-      <WindowPicker choice={choice} now={now} onChange={setChoice} />
+      <WindowPicker
+        choice={choice}
+        now={now}
+        maxDays={maxDays}
+        onChange={setChoice}
+      />
       <ArtifactChecklist
         selected={selected}
         estimate={estimate.value}
