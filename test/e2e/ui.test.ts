@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../src/bundle/index.js';
@@ -266,10 +267,11 @@ describe.skipIf(!CHROMIUM_PRESENT)(
         .split('\n')
         .find((line) => line.startsWith('curl -fsS -H'));
       const dir = await mkdtemp(path.join(work, 'curl-'));
-      execFileSync('bash', ['--norc', '-c', curl ?? 'false'], {
+      // Asynchronously: the server answering curl runs in this process.
+      await promisify(execFile)('bash', ['--norc', '-c', curl ?? 'false'], {
         cwd: dir,
         env: { PATH: process.env.PATH, DP_TOKEN: api.tokens.acme },
-        stdio: 'pipe',
+        timeout: 30_000,
       });
       const bytes = await readFile(path.join(dir, 'bundle.zip'));
       expect(bytes).toEqual(await readFile(downloaded));
