@@ -358,6 +358,45 @@ describe.skipIf(!CHROMIUM_PRESENT)(
       await screenshot(page, 'verify-tampered');
     });
 
+    it('offers a viewer no export or download, and says why', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(page, api.tokens.acmeViewer);
+      await page.getByRole('heading', { name: 'New export' }).waitFor();
+      const start = page.getByRole('button', { name: 'Start export' });
+      expect(await start.isDisabled()).toBe(true);
+      const note = page.getByTestId('role-note');
+      expect(await note.textContent()).toBe(
+        'Starting an export needs the exporter role. Your token (viewer) ' +
+          'may see jobs and evidence counts, not start exports or download; ' +
+          'ask your administrator for a token with the exporter role.',
+      );
+      expect(await start.getAttribute('aria-describedby')).toBe(
+        await note.getAttribute('id'),
+      );
+      await screenshot(page, 'new-export-viewer');
+      await expectNoSeriousA11yViolations(page);
+
+      await page.getByRole('link', { name: 'Your exports' }).click();
+      await page.getByRole('table').waitFor();
+      expect(await page.getByRole('button', { name: 'Download' }).count()).toBe(
+        0,
+      );
+      expect(await page.getByTestId('role-note').textContent()).toMatch(
+        /^Downloading a bundle needs the exporter role\./,
+      );
+      await expectNoSeriousA11yViolations(page);
+
+      await page.getByRole('link', { name: /^Details/ }).click();
+      await waitForStatus(page, 'completed');
+      expect(
+        await page.getByRole('button', { name: 'Download bundle' }).count(),
+      ).toBe(0);
+      expect(await page.getByTestId('role-note').textContent()).toMatch(
+        /^Downloading a bundle needs the exporter role\./,
+      );
+      await expectNoSeriousA11yViolations(page);
+    });
+
     it('tells a tenant the UI is not enabled for it', async () => {
       await page.getByRole('button', { name: 'Sign out' }).click();
       await signIn(page, api.tokens.globex);

@@ -45,9 +45,9 @@ export function VerifyCommands(props: { job: Job }) {
       <p>
         Run these in a terminal (bash or zsh) with <code>curl</code>,{' '}
         <code>unzip</code>, GNU coreutils and OpenSSL; steps 2 to 5 need no
-        network access. Set <code>DP_TOKEN</code> to your API token first. The
-        last command also needs Node.js and a checkout of Disclosure Packager.
-        Or drop the file on the Verify page of this app.
+        network access. Set <code>DP_TOKEN</code> to an API token with the
+        exporter role first. The last command also needs Node.js and a checkout
+        of Disclosure Packager. Or drop the file on the Verify page of this app.
       </p>
       <pre className="commands" tabIndex={0} aria-label="Verification commands">
         <code>{text}</code>

@@ -20,6 +20,13 @@ function meWith(patch: Partial<Me> = {}): Me {
   };
 }
 
+const viewer = meWith({
+  subject: 'victor@acme',
+  roles: ['viewer'],
+  role: 'viewer',
+  roleNote: 'may see jobs and evidence counts, not start exports or download',
+});
+
 /** An API whose estimate finds one item of every kind. */
 function fakeApi() {
   const estimate = (tenantId: string, from: string, to: string) =>
@@ -53,6 +60,31 @@ describe('NewExport', () => {
     await userEvent.setup().click(startButton());
     expect(startExport).toHaveBeenCalledOnce();
     expect(navigate).toHaveBeenCalledWith({ page: 'job', jobId: 'job-1' });
+  });
+
+  describe('for a token without the exporter role', () => {
+    it('turns Start export off and says why, next to the button', () => {
+      const { api } = fakeApi();
+      render(<NewExport api={api} me={viewer} navigate={vi.fn()} />);
+      expect(startButton().disabled).toBe(true);
+      const note = screen.getByTestId('role-note');
+      expect(note.textContent).toBe(
+        'Starting an export needs the exporter role. Your token (viewer) ' +
+          'may see jobs and evidence counts, not start exports or download; ' +
+          'ask your administrator for a token with the exporter role.',
+      );
+      expect(startButton().getAttribute('aria-describedby')).toBe(note.id);
+    });
+
+    it('treats an admin who may not export the same way', () => {
+      const { api } = fakeApi();
+      const admin = meWith({ roles: ['viewer', 'admin'], role: 'admin' });
+      render(<NewExport api={api} me={admin} navigate={vi.fn()} />);
+      expect(startButton().disabled).toBe(true);
+      expect(screen.getByTestId('role-note').textContent).toContain(
+        'Your token (admin)',
+      );
+    });
   });
 
   describe('with a custom window longer than the service allows', () => {

@@ -6,8 +6,10 @@ import {
   type Estimate,
   type Me,
 } from '../api/types';
+import { mayExport } from '../app/roles';
 import type { Route } from '../app/router';
 import { ArtifactChecklist } from '../components/ArtifactChecklist';
+import { RoleNote } from '../components/RoleNote';
 import { StateMessage } from '../components/StateMessage';
 import { TenantPicker } from '../components/TenantPicker';
 import {
@@ -41,6 +43,7 @@ export function NewExport(props: {
   const [busy, setBusy] = useState(false);
   const maxDays = me.limits.maxWindowDays;
   const resolved = resolveWindow(choice, now, maxDays);
+  const allowed = mayExport(me);
   const window = 'window' in resolved ? resolved.window : null;
   const estimate = useEstimate(api, tenantId, window);
 
@@ -63,7 +66,7 @@ export function NewExport(props: {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!window || selected.size === 0) return;
+    if (!allowed || !window || selected.size === 0) return;
     setBusy(true);
     setSubmitError(null);
     try {
@@ -124,11 +127,15 @@ export function NewExport(props: {
           {submitError}
         </StateMessage>
       )}
+      {!allowed && (
+        <RoleNote me={me} action="Starting an export" id="export-role-note" />
+      )}
       <div className="actions">
         <button
           type="submit"
           className="button-primary"
-          disabled={busy || !window || selected.size === 0}
+          disabled={busy || !allowed || !window || selected.size === 0}
+          aria-describedby={allowed ? undefined : 'export-role-note'}
         >
           {busy ? 'Starting…' : 'Start export'}
         </button>
