@@ -41,6 +41,7 @@ import { uiRoutes } from './ui.js';
 
 export interface ApiDeps {
   config: Pick<Config, 'apiTokens' | 'security' | 'ingestMaxBytes'> &
+    Pick<Config['jobs'], 'maxWindowDays'> &
     Partial<Pick<Config, 'ingestStreamFromBytes'>> &
     Partial<Pick<Config, 'operatorTokens'>>;
   store: EvidenceStore;
@@ -121,7 +122,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(keyRoutes(deps.keys));
   app.use(uiRoutes(deps.webRoot));
-  app.use(meRoutes(deps.store, deps.flags));
+  app.use(meRoutes(deps.store, deps.flags, deps.config));
   app.use('/disclosures', requireFeature(deps.flags, 'disclosurePackager.api'));
   app.use(exportRoutes(deps.store, deps.scopes, deps.links, deps.analytics));
   app.use(estimateRoutes(deps.store, deps.scopes));

@@ -432,6 +432,7 @@ const schemas = {
       'roleNote',
       'tenants',
       'features',
+      'limits',
     ],
     properties: {
       tenantId: { type: 'string' },
@@ -460,6 +461,22 @@ const schemas = {
         type: 'object',
         required: ['ui', 'api'],
         properties: { ui: { type: 'boolean' }, api: { type: 'boolean' } },
+      },
+      limits: {
+        type: 'object',
+        required: ['maxWindowDays'],
+        description:
+          'What a request must meet, to check before sending it; the ' +
+          'service enforces the same limits',
+        properties: {
+          maxWindowDays: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'The longest export window in days (DP_MAX_WINDOW_DAYS); ' +
+              'a longer one answers 422 DP_WINDOW_TOO_LONG',
+          },
+        },
       },
     },
   },

@@ -147,6 +147,7 @@ export async function startServer(
         apiTokens: tokens,
         security: config.security,
         ingestMaxBytes: config.ingestMaxBytes,
+        maxWindowDays: config.jobs.maxWindowDays,
         ingestStreamFromBytes: config.ingestStreamFromBytes,
         operatorTokens: config.operatorTokens,
       },

@@ -50,6 +50,7 @@ describe('the routes the web UI needs', () => {
           'webhooks and settings',
         tenants: [{ id: 'acme', name: 'Acme Corp (sample)' }],
         features: { ui: true, api: true },
+        limits: { maxWindowDays: 400 },
       });
     });
 
@@ -94,6 +95,25 @@ describe('the routes the web UI needs', () => {
     it('refuses a call without a token', async () => {
       const reply = await api.call('GET', '/me', { token: null });
       expect(reply.status).toBe(401);
+    });
+  });
+
+  describe('GET /me on a service with a shorter window limit', () => {
+    let short: TestServer;
+    beforeAll(async () => {
+      short = await startTestServer({
+        now: NOW,
+        webRoot,
+        jobs: { maxWindowDays: 31 },
+      });
+    });
+    afterAll(async () => {
+      await short.close();
+    });
+
+    it('gives the longest window the service accepts', async () => {
+      const reply = await short.call('GET', '/me');
+      expect(reply.json.limits).toEqual({ maxWindowDays: 31 });
     });
   });
 

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../src/bundle/index.js';
@@ -188,6 +190,20 @@ describe.skipIf(!CHROMIUM_PRESENT)(
       ).toBe(true);
     });
 
+    it('refuses a custom window longer than the service allows, before sending it', async () => {
+      await page.getByLabel('Start (UTC, included)').fill('2020-01-01T00:00');
+      await page.getByLabel('End (UTC, not included)').fill('2026-12-01T00:00');
+      expect(
+        await page.locator('.window-summary [role=alert]').textContent(),
+      ).toBe(
+        'The window spans 2526 days; the longest this service allows is 400. ' +
+          'Choose a shorter window, or export it in parts.',
+      );
+      expect(
+        await page.getByRole('button', { name: 'Start export' }).isDisabled(),
+      ).toBe(true);
+    });
+
     it('says so before the export when the window holds nothing', async () => {
       await page.getByLabel(/^Last year/).check();
       await page
@@ -216,6 +232,12 @@ describe.skipIf(!CHROMIUM_PRESENT)(
         `must print ${job.bundle.keyId.replace('sha256:', '')}`,
       );
       expect(commands).not.toContain(api.tokens.acme);
+      expect(commands).toContain(
+        ` -o bundle.zip '${api.server.url}/jobs/${jobId}/bundle'\n`,
+      );
+      expect(commands).not.toMatch(/sig=|expires=/);
+      expect(commands).toMatch(/^npx --no --prefix .* disclosure-packager /m);
+      expect(commands).not.toMatch(/^disclosure-packager /m);
       await screenshot(page, 'job-completed');
       await expectNoSeriousA11yViolations(page);
     });
@@ -239,6 +261,22 @@ describe.skipIf(!CHROMIUM_PRESENT)(
       expect(report.ok).toBe(true);
     });
 
+    it('downloads the same bundle with the copied curl command', async () => {
+      const commands = await page.locator('.commands').textContent();
+      const curl = (commands ?? '')
+        .split('\n')
+        .find((line) => line.startsWith('curl -fsS -H'));
+      const dir = await mkdtemp(path.join(work, 'curl-'));
+      // Asynchronously: the server answering curl runs in this process.
+      await promisify(execFile)('bash', ['--norc', '-c', curl ?? 'false'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, DP_TOKEN: api.tokens.acme },
+        timeout: 30_000,
+      });
+      const bytes = await readFile(path.join(dir, 'bundle.zip'));
+      expect(bytes).toEqual(await readFile(downloaded));
+    });
+
     it('lists the export in the history, filterable by status', async () => {
       await page.getByRole('link', { name: 'Your exports' }).click();
       await page.getByRole('table').waitFor();
@@ -247,6 +285,13 @@ describe.skipIf(!CHROMIUM_PRESENT)(
       expect(await rows.first().locator('[data-status]').textContent()).toBe(
         'Completed',
       );
+      // Every cell stays a table cell, so the actions line up with their row.
+      const displays = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('tbody td')].map(
+          (cell) => getComputedStyle(cell).display,
+        )`,
+      );
+      expect(new Set(displays)).toEqual(new Set(['table-cell']));
       await screenshot(page, 'history');
       await expectNoSeriousA11yViolations(page);
       await page.getByLabel('Show').selectOption('failed');
@@ -311,6 +356,45 @@ describe.skipIf(!CHROMIUM_PRESENT)(
           .getAttribute('data-status'),
       ).toBe('pass');
       await screenshot(page, 'verify-tampered');
+    });
+
+    it('offers a viewer no export or download, and says why', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(page, api.tokens.acmeViewer);
+      await page.getByRole('heading', { name: 'New export' }).waitFor();
+      const start = page.getByRole('button', { name: 'Start export' });
+      expect(await start.isDisabled()).toBe(true);
+      const note = page.getByTestId('role-note');
+      expect(await note.textContent()).toBe(
+        'Starting an export needs the exporter role. Your token (viewer) ' +
+          'may see jobs and evidence counts, not start exports or download; ' +
+          'ask your administrator for a token with the exporter role.',
+      );
+      expect(await start.getAttribute('aria-describedby')).toBe(
+        await note.getAttribute('id'),
+      );
+      await screenshot(page, 'new-export-viewer');
+      await expectNoSeriousA11yViolations(page);
+
+      await page.getByRole('link', { name: 'Your exports' }).click();
+      await page.getByRole('table').waitFor();
+      expect(await page.getByRole('button', { name: 'Download' }).count()).toBe(
+        0,
+      );
+      expect(await page.getByTestId('role-note').textContent()).toMatch(
+        /^Downloading a bundle needs the exporter role\./,
+      );
+      await expectNoSeriousA11yViolations(page);
+
+      await page.getByRole('link', { name: /^Details/ }).click();
+      await waitForStatus(page, 'completed');
+      expect(
+        await page.getByRole('button', { name: 'Download bundle' }).count(),
+      ).toBe(0);
+      expect(await page.getByTestId('role-note').textContent()).toMatch(
+        /^Downloading a bundle needs the exporter role\./,
+      );
+      await expectNoSeriousA11yViolations(page);
     });
 
     it('tells a tenant the UI is not enabled for it', async () => {

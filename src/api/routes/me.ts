@@ -2,12 +2,10 @@ import { Router } from 'express';
 import type { EvidenceStore } from '../../evidence/index.js';
 import type { FeatureFlags } from '../../flags/index.js';
 import type { Role } from '../../auth/roles.js';
+import type { JobSettings } from '../../config/index.js';
 import { principalOf } from '../auth.js';
 
-/**
- * GET /me: who the token speaks for, its roles in its tenant, and which
- * features are on for that tenant.
- */
+/** What the roles allow, in words, for the role hint of the UI. */
 function roleNoteOf(roles: readonly Role[]): string {
   const exporter = roles.includes('exporter');
   const may = exporter
@@ -20,7 +18,18 @@ function roleNoteOf(roles: readonly Role[]): string {
   return exporter ? note : `${note}, not start exports or download`;
 }
 
-export function meRoutes(store: EvidenceStore, flags: FeatureFlags): Router {
+/** The limits a request is held to, for the UI to check before it sends. */
+export type RequestLimits = Pick<JobSettings, 'maxWindowDays'>;
+
+/**
+ * GET /me: who the token speaks for, its roles in its tenant, which
+ * features are on for that tenant, and the limits its requests meet.
+ */
+export function meRoutes(
+  store: EvidenceStore,
+  flags: FeatureFlags,
+  limits: RequestLimits,
+): Router {
   const router = Router();
   router.get('/me', async (req, res) => {
     const { tenantId, subject, roles } = principalOf(req);
@@ -41,6 +50,7 @@ export function meRoutes(store: EvidenceStore, flags: FeatureFlags): Router {
         ui: await flags.isEnabled('disclosurePackager.ui', tenantId),
         api: await flags.isEnabled('disclosurePackager.api', tenantId),
       },
+      limits: { maxWindowDays: limits.maxWindowDays },
     });
   });
   return router;

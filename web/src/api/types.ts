@@ -22,14 +22,21 @@ export const JOB_STATUSES = [
 
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/** A token's roles in its tenant (docs/security.md). */
+export type Role = 'viewer' | 'exporter' | 'admin';
+
 export interface Me {
   tenantId: string;
   subject: string;
-  roles: string[];
-  role: string;
+  roles: Role[];
+  /** The highest of the roles, for display. */
+  role: Role;
+  /** What the roles allow, in words. */
   roleNote: string;
   tenants: { id: string; name: string }[];
   features: { ui: boolean; api: boolean };
+  /** What a request must meet; the service refuses anything past them. */
+  limits: { maxWindowDays: number };
 }
 
 export interface Estimate {

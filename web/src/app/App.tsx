@@ -191,6 +191,7 @@ function Page(props: {
         <JobPage
           key={route.jobId}
           api={api}
+          me={me}
           jobId={route.jobId}
           navigate={navigate}
         />

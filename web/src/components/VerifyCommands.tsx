@@ -1,19 +1,24 @@
 import type { Job } from '../api/types';
+import { quoteArg } from '../app/shell';
 import { CopyButton } from './CopyButton';
 
 /**
  * The commands that check this one bundle with standard tools, as
  * docs/verification.md explains them. The token is written as $DP_TOKEN,
- * never filled in.
+ * never filled in, and every URL is quoted, so that the block works pasted
+ * into bash or zsh.
  */
 export function commandsFor(job: Job, origin: string): string {
   const bundle = job.bundle;
   if (!bundle) return '';
   const fingerprint = bundle.keyId.replace(/^sha256:/, '');
-  const download = bundle.downloadUrl ?? `/jobs/${job.jobId}/bundle`;
+  // The token route, never the job's signed link: that link expires within
+  // minutes, and these commands must work whenever they are pasted.
+  const download = `${origin}/jobs/${encodeURIComponent(job.jobId)}/bundle`;
+  const window = `${job.dateRange.from}/${job.dateRange.to}`;
   return [
     `# 1. Download (or use the Download button and save it as bundle.zip)`,
-    `curl -fsS -H "Authorization: Bearer $DP_TOKEN" -o bundle.zip ${origin}${download}`,
+    `curl -fsS -H "Authorization: Bearer $DP_TOKEN" -o bundle.zip ${quoteArg(download)}`,
     `# 2. The ZIP is the one this export made`,
     `echo "${bundle.sha512}  bundle.zip" | sha512sum -c`,
     `# 3. Every file matches the signed checksum index`,
@@ -23,9 +28,12 @@ export function commandsFor(job: Job, origin: string): string {
     `base64 -d SHA512SUMS.sig > SHA512SUMS.sig.der && openssl dgst -sha256 -verify cosign.pub -signature SHA512SUMS.sig.der SHA512SUMS`,
     `# 5. By the key you expect: must print ${fingerprint}`,
     `openssl pkey -pubin -in cosign.pub -outform DER | openssl dgst -sha256`,
-    `# Or all of it at once, with the published key list`,
-    `curl -fsS -o signing-keys.json ${origin}/signing-keys && cd ..`,
-    `disclosure-packager verify bundle.zip --trusted-keys signing-keys.json --tenant ${job.tenantId} --window ${job.dateRange.from}/${job.dateRange.to}`,
+    `# Or all of it at once, with the published key list and the packager's`,
+    `# verify command. It is not installed on your PATH: set DP_CHECKOUT to a`,
+    `# checkout of Disclosure Packager where "npm ci && npm run build" has run,`,
+    `# and npx runs the command from there.`,
+    `cd .. && curl -fsS -o signing-keys.json ${quoteArg(`${origin}/signing-keys`)}`,
+    `npx --no --prefix "\${DP_CHECKOUT:?a checkout of Disclosure Packager}" disclosure-packager verify bundle.zip --trusted-keys signing-keys.json --tenant ${quoteArg(job.tenantId)} --window ${quoteArg(window)}`,
   ].join('\n');
 }
 
@@ -35,10 +43,11 @@ export function VerifyCommands(props: { job: Job }) {
     <details className="panel how-to-verify">
       <summary>How to verify this bundle</summary>
       <p>
-        Run these in a terminal with <code>curl</code>, <code>unzip</code>, GNU
-        coreutils and OpenSSL; no other network access is needed. Set{' '}
-        <code>DP_TOKEN</code> to your API token first. Or drop the file on the{' '}
-        Verify page of this app.
+        Run these in a terminal (bash or zsh) with <code>curl</code>,{' '}
+        <code>unzip</code>, GNU coreutils and OpenSSL; steps 2 to 5 need no
+        network access. Set <code>DP_TOKEN</code> to an API token with the
+        exporter role first. The last command also needs Node.js and a checkout
+        of Disclosure Packager. Or drop the file on the Verify page of this app.
       </p>
       <pre className="commands" tabIndex={0} aria-label="Verification commands">
         <code>{text}</code>

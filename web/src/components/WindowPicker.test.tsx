@@ -7,12 +7,13 @@ import { WindowPicker, type WindowChoice } from './WindowPicker';
 const now = new Date('2026-12-03T15:30:00Z');
 
 /** The picker with its state held as the page holds it. */
-function Harness(props: { initial: WindowChoice }) {
+function Harness(props: { initial: WindowChoice; maxDays?: number }) {
   const [choice, setChoice] = useState(props.initial);
   return (
     <WindowPicker
       choice={choice}
       now={now}
+      maxDays={props.maxDays}
       timeZone="America/New_York"
       onChange={setChoice}
     />
@@ -73,5 +74,32 @@ describe('WindowPicker', () => {
       'The end must be after the start.',
     );
     expect(screen.queryByText(/→/)).toBeNull();
+  });
+
+  it('refuses a custom window longer than the service allows', () => {
+    render(
+      <Harness
+        maxDays={400}
+        initial={{
+          preset: 'custom',
+          customFrom: '2020-01-01T00:00',
+          customTo: '2026-12-01T00:00',
+        }}
+      />,
+    );
+    expect(screen.getByRole('alert').textContent).toBe(
+      'The window spans 2526 days; the longest this service allows is 400. ' +
+        'Choose a shorter window, or export it in parts.',
+    );
+  });
+
+  it('refuses a preset longer than the service allows', async () => {
+    const user = userEvent.setup();
+    render(<Harness initial={thirtyDays} maxDays={90} />);
+    expect(screen.queryByRole('alert')).toBeNull();
+    await user.click(screen.getByLabelText('Last year (2025)'));
+    expect(screen.getByRole('alert').textContent).toMatch(
+      /^The window spans 365 days; the longest this service allows is 90\./,
+    );
   });
 });

@@ -4,6 +4,7 @@ import {
   PRESETS,
   labelOf,
   toCustomWindow,
+  tooLongFor,
   windowOf,
   type Preset,
   type Window,
@@ -15,30 +16,40 @@ export interface WindowChoice {
   customTo: string;
 }
 
-/** The window a choice stands for, or why it is impossible. */
+/**
+ * The window a choice stands for, or why it is impossible or longer than
+ * `maxDays`.
+ */
 export function resolveWindow(
   choice: WindowChoice,
   now: Date,
+  maxDays = Infinity,
 ): { window: Window } | { error: string } {
-  if (choice.preset === 'custom') {
-    return toCustomWindow(choice.customFrom, choice.customTo, now);
-  }
-  return { window: windowOf(choice.preset, now) };
+  const resolved =
+    choice.preset === 'custom'
+      ? toCustomWindow(choice.customFrom, choice.customTo, now)
+      : { window: windowOf(choice.preset, now) };
+  if ('error' in resolved) return resolved;
+  const error = tooLongFor(resolved.window, maxDays);
+  return error ? { error } : resolved;
 }
 
 /**
  * Presets and a custom window, with the chosen window written out in UTC
- * and in the browser's time zone, and an impossible one refused.
+ * and in the browser's time zone, and an impossible or too long one
+ * refused.
  */
 export function WindowPicker(props: {
   choice: WindowChoice;
   now: Date;
+  /** The longest window the service accepts, in days. */
+  maxDays?: number;
   timeZone?: string;
   onChange: (choice: WindowChoice) => void;
 }) {
   const { choice, now } = props;
   const id = useId();
-  const resolved = resolveWindow(choice, now);
+  const resolved = resolveWindow(choice, now, props.maxDays);
   const set = (patch: Partial<WindowChoice>) =>
     props.onChange({ ...choice, ...patch });
   return (

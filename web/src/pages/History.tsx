@@ -7,9 +7,11 @@ import {
   formatUtc,
   KIND_LABELS,
 } from '../app/format';
+import { mayExport } from '../app/roles';
 import type { Route } from '../app/router';
 import { DownloadButton } from '../components/DownloadButton';
 import { Link } from '../components/Link';
+import { RoleNote } from '../components/RoleNote';
 import { StateMessage } from '../components/StateMessage';
 import { StatusBadge } from '../components/StatusBadge';
 
@@ -110,8 +112,16 @@ export function History(props: {
             : `Tenant ${props.me.tenantId} has no exports yet. Your first one will appear here.`}
         </StateMessage>
       )}
+      {jobs && jobs.length > 0 && !mayExport(props.me) && (
+        <RoleNote me={props.me} action="Downloading a bundle" />
+      )}
       {jobs && jobs.length > 0 && (
-        <JobTable api={api} jobs={jobs} navigate={props.navigate} />
+        <JobTable
+          api={api}
+          jobs={jobs}
+          mayDownload={mayExport(props.me)}
+          navigate={props.navigate}
+        />
       )}
       {cursor && (
         <button
@@ -126,9 +136,11 @@ export function History(props: {
   );
 }
 
+/** The exports; Download only for a token that may download. */
 function JobTable(props: {
   api: ApiClient;
   jobs: Job[];
+  mayDownload: boolean;
   navigate: (to: Route) => void;
 }) {
   return (
@@ -164,20 +176,28 @@ function JobTable(props: {
                 <StatusBadge status={job.status} />
               </td>
               <td>{job.bundle ? formatBytes(job.bundle.size) : '—'}</td>
-              <td className="row-actions">
-                <Link
-                  to={{ page: 'job', jobId: job.jobId }}
-                  navigate={props.navigate}
-                >
-                  Details
-                  <span className="visually-hidden">
-                    {' '}
-                    of export {job.jobId}
-                  </span>
-                </Link>
-                {job.bundle && (
-                  <DownloadButton api={props.api} job={job} label="Download" />
-                )}
+              <td>
+                {/* Flex on the cell itself would take it out of the table
+                    layout; the wrapper lays the actions out instead. */}
+                <div className="row-actions">
+                  <Link
+                    to={{ page: 'job', jobId: job.jobId }}
+                    navigate={props.navigate}
+                  >
+                    Details
+                    <span className="visually-hidden">
+                      {' '}
+                      of export {job.jobId}
+                    </span>
+                  </Link>
+                  {job.bundle && props.mayDownload && (
+                    <DownloadButton
+                      api={props.api}
+                      job={job}
+                      label="Download"
+                    />
+                  )}
+                </div>
               </td>
             </tr>
           ))}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, type ApiClient } from '../api/client';
-import type { Job } from '../api/types';
+import type { Job, Me } from '../api/types';
 import { adviceFor } from '../app/failures';
 import {
   formatBytes,
@@ -9,19 +9,25 @@ import {
   formatUtc,
   KIND_LABELS,
 } from '../app/format';
+import { mayExport } from '../app/roles';
 import type { Route } from '../app/router';
 import { CopyButton } from '../components/CopyButton';
 import { DownloadButton } from '../components/DownloadButton';
 import { Link } from '../components/Link';
+import { RoleNote } from '../components/RoleNote';
 import { StateMessage } from '../components/StateMessage';
 import { StatusBadge } from '../components/StatusBadge';
 import { VerifyCommands } from '../components/VerifyCommands';
 
 const POLL_MS = 1000;
 
-/** One export: live progress, then its bundle or what went wrong. */
+/**
+ * One export: live progress, then its bundle or what went wrong. Cancel,
+ * retry and download are offered only to a token that may export.
+ */
 export function JobPage(props: {
   api: ApiClient;
+  me: Me;
   jobId: string;
   navigate: (to: Route) => void;
 }) {
@@ -61,6 +67,8 @@ export function JobPage(props: {
   if (!job) return <p role="status">Loading the export…</p>;
 
   const active = job.status === 'pending' || job.status === 'running';
+  const allowed = mayExport(props.me);
+  const ended = job.status === 'failed' || job.status === 'cancelled';
   return (
     <div className="stack">
       <section className="panel" aria-labelledby="job-summary">
@@ -91,20 +99,36 @@ export function JobPage(props: {
         )}
       </section>
       {active && (
-        <ProgressPanel job={job} onCancel={() => void act('cancel')} />
+        <ProgressPanel
+          job={job}
+          onCancel={allowed ? () => void act('cancel') : null}
+        />
       )}
       {job.status === 'partial' && <PartialWarning job={job} />}
-      {(job.status === 'failed' || job.status === 'cancelled') && (
-        <FailurePanel job={job} onRetry={() => void act('retry')} />
+      {ended && (
+        <FailurePanel
+          job={job}
+          onRetry={allowed ? () => void act('retry') : null}
+        />
+      )}
+      {!allowed && (active || ended || job.bundle) && (
+        <RoleNote me={props.me} action={actionsOf(active, ended)} />
       )}
       {actionError && (
         <StateMessage tone="error" title="That did not work">
           {actionError}
         </StateMessage>
       )}
-      {job.bundle && <BundlePanel api={api} job={job} />}
+      {job.bundle && <BundlePanel api={api} job={job} mayDownload={allowed} />}
     </div>
   );
+}
+
+/** The actions of this job the role note names. */
+function actionsOf(active: boolean, ended: boolean): string {
+  if (active) return 'Cancelling an export';
+  if (ended) return 'Trying an export again';
+  return 'Downloading a bundle';
 }
 
 /** The job, polled every second while it is pending or running. */
@@ -147,7 +171,7 @@ function useJob(api: ApiClient, jobId: string) {
   return { job, error, reload };
 }
 
-function ProgressPanel(props: { job: Job; onCancel: () => void }) {
+function ProgressPanel(props: { job: Job; onCancel: (() => void) | null }) {
   const { progress, status } = props.job;
   const total = progress.itemsTotal;
   return (
@@ -170,15 +194,17 @@ function ProgressPanel(props: { job: Job; onCancel: () => void }) {
         max={Math.max(total, 1)}
         value={total > 0 ? progress.itemsDone : undefined}
       />
-      <div className="actions">
-        <button
-          type="button"
-          className="button-secondary"
-          onClick={props.onCancel}
-        >
-          Cancel export
-        </button>
-      </div>
+      {props.onCancel && (
+        <div className="actions">
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={props.onCancel}
+          >
+            Cancel export
+          </button>
+        </div>
+      )}
     </section>
   );
 }
@@ -225,7 +251,7 @@ function PartialWarning(props: { job: Job }) {
   );
 }
 
-function FailurePanel(props: { job: Job; onRetry: () => void }) {
+function FailurePanel(props: { job: Job; onRetry: (() => void) | null }) {
   const cancelled = props.job.status === 'cancelled';
   const advice = adviceFor(
     cancelled ? 'DP_JOB_CANCELLED' : props.job.error?.code,
@@ -235,13 +261,15 @@ function FailurePanel(props: { job: Job; onRetry: () => void }) {
       tone="error"
       title={cancelled ? 'Export cancelled' : 'Export failed'}
       action={
-        <button
-          type="button"
-          className="button-secondary"
-          onClick={props.onRetry}
-        >
-          Try again
-        </button>
+        props.onRetry && (
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={props.onRetry}
+          >
+            Try again
+          </button>
+        )
       }
     >
       <p>{advice.what}</p>
@@ -258,7 +286,11 @@ function FailurePanel(props: { job: Job; onRetry: () => void }) {
   );
 }
 
-function BundlePanel(props: { api: ApiClient; job: Job }) {
+function BundlePanel(props: {
+  api: ApiClient;
+  job: Job;
+  mayDownload: boolean;
+}) {
   const bundle = props.job.bundle;
   if (!bundle) return null;
   return (
@@ -283,9 +315,11 @@ function BundlePanel(props: { api: ApiClient; job: Job }) {
           </code>
         </dd>
       </dl>
-      <div className="actions">
-        <DownloadButton api={props.api} job={props.job} />
-      </div>
+      {props.mayDownload && (
+        <div className="actions">
+          <DownloadButton api={props.api} job={props.job} />
+        </div>
+      )}
       <VerifyCommands job={props.job} />
     </section>
   );

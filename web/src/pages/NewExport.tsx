@@ -6,8 +6,10 @@ import {
   type Estimate,
   type Me,
 } from '../api/types';
+import { mayExport } from '../app/roles';
 import type { Route } from '../app/router';
 import { ArtifactChecklist } from '../components/ArtifactChecklist';
+import { RoleNote } from '../components/RoleNote';
 import { StateMessage } from '../components/StateMessage';
 import { TenantPicker } from '../components/TenantPicker';
 import {
@@ -39,7 +41,9 @@ export function NewExport(props: {
   );
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const resolved = resolveWindow(choice, now);
+  const maxDays = me.limits.maxWindowDays;
+  const resolved = resolveWindow(choice, now, maxDays);
+  const allowed = mayExport(me);
   const window = 'window' in resolved ? resolved.window : null;
   const estimate = useEstimate(api, tenantId, window);
 
@@ -62,7 +66,7 @@ export function NewExport(props: {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!window || selected.size === 0) return;
+    if (!allowed || !window || selected.size === 0) return;
     setBusy(true);
     setSubmitError(null);
     try {
@@ -93,7 +97,12 @@ export function NewExport(props: {
         value={tenantId}
         onChange={setTenantId}
       />
-      <WindowPicker choice={choice} now={now} onChange={setChoice} />
+      <WindowPicker
+        choice={choice}
+        now={now}
+        maxDays={maxDays}
+        onChange={setChoice}
+      />
       <ArtifactChecklist
         selected={selected}
         estimate={estimate.value}
@@ -118,11 +127,15 @@ export function NewExport(props: {
           {submitError}
         </StateMessage>
       )}
+      {!allowed && (
+        <RoleNote me={me} action="Starting an export" id="export-role-note" />
+      )}
       <div className="actions">
         <button
           type="submit"
           className="button-primary"
-          disabled={busy || !window || selected.size === 0}
+          disabled={busy || !allowed || !window || selected.size === 0}
+          aria-describedby={allowed ? undefined : 'export-role-note'}
         >
           {busy ? 'Starting…' : 'Start export'}
         </button>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelOf, toCustomWindow, windowOf } from './presets';
+import { labelOf, toCustomWindow, tooLongFor, windowOf } from './presets';
 
 const now = new Date('2026-12-03T15:30:00Z');
 
@@ -91,5 +91,25 @@ describe('toCustomWindow', () => {
     expect(toCustomWindow('2026-01-01T00:00', '', now)).toEqual({
       error: 'Enter a valid end date and time.',
     });
+  });
+});
+
+describe('tooLongFor', () => {
+  const days = (n: number) => ({
+    from: new Date('2020-01-01T00:00:00Z'),
+    to: new Date(Date.UTC(2020, 0, 1 + n)),
+  });
+
+  it('accepts a window of exactly the longest length', () => {
+    expect(tooLongFor(days(400), 400)).toBeNull();
+  });
+
+  it('names both lengths when the window is longer, counting a part day', () => {
+    const window = days(2525);
+    window.to = new Date(window.to.getTime() + 3_600_000);
+    expect(tooLongFor(window, 400)).toBe(
+      'The window spans 2526 days; the longest this service allows is 400. ' +
+        'Choose a shorter window, or export it in parts.',
+    );
   });
 });

@@ -74,6 +74,19 @@ export function labelOf(preset: Preset, now: Date): string {
   }
 }
 
+/**
+ * Why a window is longer than the service accepts (GET /me gives the
+ * limit), or null when it fits. Counted as the service counts it.
+ */
+export function tooLongFor(window: Window, maxDays: number): string | null {
+  const days = (window.to.getTime() - window.from.getTime()) / DAY;
+  if (days <= maxDays) return null;
+  return (
+    `The window spans ${Math.ceil(days)} days; the longest this service ` +
+    `allows is ${maxDays}. Choose a shorter window, or export it in parts.`
+  );
+}
+
 const EARLIEST = Date.UTC(1970, 0, 1);
 
 /**
