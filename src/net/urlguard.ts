@@ -139,7 +139,7 @@ function refused(message: string): PackagerError {
   return new PackagerError('DP_URL_REFUSED', message);
 }
 
-// "an unspecified address", "a private address".
+// "an unspecified address", "a uniqueLocal address", "a private address".
 function articled(word: string): string {
-  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+  return `${/^(?:[aeio]|u(?!ni))/i.test(word) ? 'an' : 'a'} ${word}`;
 }

@@ -26,7 +26,9 @@ describe('assertPublicUrl', () => {
         code: 'DP_URL_REFUSED',
         status: 400,
       });
-      await expect(refusal).rejects.toThrow(`a ${range} address`);
+      await expect(refusal).rejects.toThrow(
+        `${range === 'unspecified' ? 'an' : 'a'} ${range} address`,
+      );
     });
   });
 
