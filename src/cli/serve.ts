@@ -192,8 +192,19 @@ export async function startServer(
       worker,
       retention,
       close: async () => {
-        await new Promise<void>((resolve) => http.close(() => resolve()));
-        http.closeAllConnections();
+        logger.info({ event: 'server.stopping' }, 'stopping');
+        // New connections are refused at once; answers in flight get a
+        // few seconds, then every connection is cut, a stalled upload too.
+        const closed = new Promise<void>((resolve) =>
+          http.close(() => resolve()),
+        );
+        http.closeIdleConnections();
+        const cut = setTimeout(
+          () => http.closeAllConnections(),
+          CLOSE_GRACE_MS,
+        );
+        await closed;
+        clearTimeout(cut);
         await retention?.stop();
         await worker?.stop();
         await hooks.stop();
@@ -213,6 +224,9 @@ export async function startServer(
     throw error;
   }
 }
+
+/** How long answers in flight may take once the server is stopping. */
+const CLOSE_GRACE_MS = 5_000;
 
 export interface WorkerProcess {
   worker: ExportWorker;

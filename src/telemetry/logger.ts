@@ -10,6 +10,7 @@ export type { Logger };
  */
 export const LOG_EVENTS = Object.freeze([
   'server.started',
+  'server.stopping',
   'server.stopped',
   'request.completed',
   'request.failed',
