@@ -5,6 +5,8 @@
  * would, in a fraction of the memory. See docs/evidence-formats.md.
  */
 
+import { XMLValidator } from 'fast-xml-parser';
+
 /** Why a file is left to whole reading, or null to go on. */
 export type Decline = string | null;
 
@@ -75,6 +77,10 @@ export class XmlCondenser implements Condenser {
   private entry = '';
   private closedRoot = false;
   private pieces: Buffer[] | undefined;
+  /** The bytes of the entry being dropped, checked whole when it ends. */
+  private entryParts: Buffer[] = [];
+  private entryFrom = -1;
+  private entryDone = false;
 
   write(chunk: Buffer): Decline {
     // What is kept is copied out once per chunk: a view would hold on to
@@ -89,8 +95,19 @@ export class XmlCondenser implements Condenser {
 
   private scan(chunk: Buffer, kept: Buffer[]): Decline {
     let keepFrom = this.dropping === -1 && !this.pendingLt ? 0 : -1;
-    const keepAfter = (i: number) => {
+    this.entryFrom = this.dropping === -1 ? -1 : 0;
+    // After a tag: keep what follows, or check the entry that just ended.
+    const keepAfter = (i: number): Decline => {
+      if (this.entryDone) {
+        this.entryDone = false;
+        this.entryParts.push(chunk.subarray(this.entryFrom, i + 1));
+        const decline = wellFormed(this.entryParts);
+        this.entryParts = [];
+        this.entryFrom = -1;
+        if (decline) return decline;
+      }
       if (this.dropping === -1 && keepFrom === -1) keepFrom = i + 1;
+      return null;
     };
     for (let i = 0; i < chunk.length; i += 1) {
       const byte = chunk[i] as number;
@@ -119,7 +136,11 @@ export class XmlCondenser implements Condenser {
             keepFrom = i;
           }
           this.pendingLt = false;
-          if (entry) this.dropping = this.names.length;
+          if (entry) {
+            this.dropping = this.names.length;
+            this.entryParts = [LT_BYTE];
+            this.entryFrom = i;
+          }
           if (byte === SLASH) {
             this.state = 'end-name';
             this.name = [];
@@ -160,9 +181,8 @@ export class XmlCondenser implements Condenser {
               this.quote = 0;
             }
           } else if (byte === GT) {
-            const decline = this.startTag();
+            const decline = this.startTag() ?? keepAfter(i);
             if (decline) return decline;
-            keepAfter(i);
           } else if (byte === LT) {
             return 'a < inside a tag';
           } else if (this.selfClosing) {
@@ -176,9 +196,8 @@ export class XmlCondenser implements Condenser {
           if (this.name.length === 0 ? isNameStart(byte) : isNameByte(byte)) {
             this.name.push(byte);
           } else if (byte === GT) {
-            const decline = this.endTag();
+            const decline = this.endTag() ?? keepAfter(i);
             if (decline) return decline;
-            keepAfter(i);
           } else if (isSpace(byte)) {
             this.state = 'end-space';
           } else {
@@ -187,9 +206,8 @@ export class XmlCondenser implements Condenser {
           break;
         case 'end-space':
           if (byte === GT) {
-            const decline = this.endTag();
+            const decline = this.endTag() ?? keepAfter(i);
             if (decline) return decline;
-            keepAfter(i);
           } else if (!isSpace(byte)) {
             return 'an end tag with something after its name';
           }
@@ -239,6 +257,9 @@ export class XmlCondenser implements Condenser {
       }
     }
     if (keepFrom !== -1) kept.push(chunk.subarray(keepFrom));
+    if (this.entryFrom !== -1) {
+      this.entryParts.push(Buffer.from(chunk.subarray(this.entryFrom)));
+    }
     return null;
   }
 
@@ -281,6 +302,7 @@ export class XmlCondenser implements Condenser {
     if (this.names.length === 0) this.closedRoot = true;
     if (this.dropping === this.names.length) {
       this.dropping = -1;
+      this.entryDone = true;
       this.pieces?.push(Buffer.from(`<${this.entry}/>`));
     }
     return null;
@@ -388,6 +410,15 @@ export class TagValueCondenser implements Condenser {
       start += end + 1;
     }
   }
+}
+
+/**
+ * Whole reading refuses XML that is not well-formed (readCycloneDxXml):
+ * an entry it would have refused declines the condensing.
+ */
+function wellFormed(parts: Buffer[]): Decline {
+  const result = XMLValidator.validate(Buffer.concat(parts).toString('utf8'));
+  return result === true ? null : `an entry that is not well-formed XML`;
 }
 
 function isSpace(byte: number): boolean {

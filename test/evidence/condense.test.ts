@@ -104,10 +104,30 @@ describe('XML condensing', () => {
     ['a < that starts nothing', '<bom>< x/></bom>'],
     ['an unclosed comment', '<bom/><!-- no end'],
     ['no root at all', '<?xml version="1.0"?>'],
+    [
+      'an entry that is not well-formed inside',
+      '<bom><components><component><a b=c/></component></components></bom>',
+    ],
   ])('declines %s', (_what, text) => {
     expect(condense(() => new XmlCondenser(), Buffer.from(text))).toMatch(
       /^declined: /,
     );
+  });
+
+  it('refuses a BOM cut off mid-element, read whole or as a stream', async () => {
+    const cut = Buffer.from(
+      AWKWARD_XML.slice(0, AWKWARD_XML.indexOf('<services>')),
+    );
+    const whole = detectEvidence('cut.bom.xml', cut);
+    expect(whole).toMatchObject({
+      type: 'unrecognised',
+      reason: expect.stringMatching(
+        /^XML that is not well-formed: .*\(line \d+\)$/,
+      ),
+    });
+    const file = path.join(scratch, 'cut.bom.xml');
+    await writeFile(file, cut);
+    expect(await readLargeDocument(file)).toBeNull();
   });
 
   it('never differs from whole reading when it does not decline', () => {

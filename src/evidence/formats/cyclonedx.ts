@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { bomRefWarnings } from './bomref.js';
 import { keepOnly, pick, type Outline } from './outline.js';
 import {
@@ -151,6 +151,12 @@ export function isCycloneDxXml(text: string): boolean {
 
 /** Reads a CycloneDX XML BOM; the spec version is its namespace's. */
 export function readCycloneDxXml(text: string): DocumentFacts | string {
+  // The parser is lenient: a file cut off mid-element would pass as a
+  // smaller BOM.
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    return `XML that is not well-formed: ${valid.err.msg} (line ${valid.err.line})`;
+  }
   const parsed = xml.parse(text) as unknown;
   const bom = isObject(parsed) && isObject(parsed.bom) ? parsed.bom : null;
   if (!bom) return 'XML whose root element is not a CycloneDX <bom>';
