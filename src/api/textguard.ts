@@ -18,8 +18,32 @@ export const refuseNulInUrl: RequestHandler = (req, _res, next) => {
     );
     return;
   }
+  // The query parser would read bytes that are not UTF-8 as U+FFFD, and a
+  // name made of them would end up in a bundle.
+  if (!isUtf8(percentDecoded(req.originalUrl))) {
+    next(
+      new PackagerError(
+        'DP_REQUEST_INVALID',
+        'the URL is not UTF-8 once its %-escapes are decoded',
+      ),
+    );
+    return;
+  }
   next();
 };
+
+/** The bytes a URL's %-escapes stand for, other characters as UTF-8. */
+function percentDecoded(url: string): Buffer {
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const match of url.matchAll(/(?:%[0-9a-f]{2})+/gi)) {
+    parts.push(Buffer.from(url.slice(last, match.index), 'utf8'));
+    parts.push(Buffer.from(match[0].replace(/%/g, ''), 'hex'));
+    last = match.index + match[0].length;
+  }
+  parts.push(Buffer.from(url.slice(last), 'utf8'));
+  return Buffer.concat(parts);
+}
 
 /**
  * For express.json's `verify`: a JSON body must be UTF-8. Invalid bytes

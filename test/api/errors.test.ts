@@ -259,6 +259,15 @@ describe('the API, at the edges of HTTP', () => {
     }
   });
 
+  it('answers a URL whose escapes are not UTF-8 with 400', async () => {
+    for (const path of ['/jobs?cursor=a%ED%A0%80b', '/jobs?status=%FF']) {
+      const reply = await api.call('GET', path);
+      expect(reply.status, path).toBe(400);
+      expect(reply.json.detail).toContain('not UTF-8');
+    }
+    expect((await api.call('GET', '/jobs?status=%C3%A9')).status).not.toBe(500);
+  });
+
   it('answers a JSON body holding a NUL or a lone surrogate with 400, naming where', async () => {
     for (const [text, where] of [
       ['{"tenantId":"acme\\u0000"}', 'body.tenantId'],
