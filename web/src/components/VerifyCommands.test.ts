@@ -62,6 +62,18 @@ describe('commandsFor', () => {
     it('sends the token from the environment, never written in', () => {
       expect(argsInBash(curl, 'curl')).toContain('Authorization: Bearer t0ken');
     });
+
+    it('tells a token without the exporter role that it needs one', () => {
+      const viewer = commandsFor(completedJob(), ORIGIN, false);
+      expect(viewer).toContain('with a token that holds the exporter role');
+      expect(viewer).not.toContain('Download button');
+    });
+  });
+
+  it('unzips without asking, so the block can be pasted twice', () => {
+    expect(lineOf(text, 'unzip ')).toMatch(
+      /^unzip -o -q bundle\.zip -d bundle /,
+    );
   });
 
   describe('the packager', () => {

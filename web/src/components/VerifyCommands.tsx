@@ -8,7 +8,11 @@ import { CopyButton } from './CopyButton';
  * never filled in, and every URL is quoted, so that the block works pasted
  * into bash or zsh.
  */
-export function commandsFor(job: Job, origin: string): string {
+export function commandsFor(
+  job: Job,
+  origin: string,
+  mayDownload = true,
+): string {
   const bundle = job.bundle;
   if (!bundle) return '';
   const fingerprint = bundle.keyId.replace(/^sha256:/, '');
@@ -17,12 +21,16 @@ export function commandsFor(job: Job, origin: string): string {
   const download = `${origin}/jobs/${encodeURIComponent(job.jobId)}/bundle`;
   const window = `${job.dateRange.from}/${job.dateRange.to}`;
   return [
-    `# 1. Download (or use the Download button and save it as bundle.zip)`,
+    mayDownload
+      ? `# 1. Download (or use the Download button and save it as bundle.zip)`
+      : `# 1. Download, with a token that holds the exporter role (yours does not)`,
     `curl -fsS -H "Authorization: Bearer $DP_TOKEN" -o bundle.zip ${quoteArg(download)}`,
     `# 2. The ZIP is the one this export made`,
     `echo "${bundle.sha512}  bundle.zip" | sha512sum -c`,
     `# 3. Every file matches the signed checksum index`,
-    `unzip -q bundle.zip -d bundle && cd bundle`,
+    // -o: pasted a second time, unzip must not stop to ask, taking the
+    // lines that follow for its answers.
+    `unzip -o -q bundle.zip -d bundle && cd bundle`,
     `sha512sum -c SHA512SUMS`,
     `# 4. The index is signed: must print "Verified OK"`,
     `base64 -d SHA512SUMS.sig > SHA512SUMS.sig.der && openssl dgst -sha256 -verify cosign.pub -signature SHA512SUMS.sig.der SHA512SUMS`,
@@ -37,8 +45,8 @@ export function commandsFor(job: Job, origin: string): string {
   ].join('\n');
 }
 
-export function VerifyCommands(props: { job: Job }) {
-  const text = commandsFor(props.job, location.origin);
+export function VerifyCommands(props: { job: Job; mayDownload: boolean }) {
+  const text = commandsFor(props.job, location.origin, props.mayDownload);
   return (
     <details className="panel how-to-verify">
       <summary>How to verify this bundle</summary>

@@ -320,7 +320,7 @@ function BundlePanel(props: {
           <DownloadButton api={props.api} job={props.job} />
         </div>
       )}
-      <VerifyCommands job={props.job} />
+      <VerifyCommands job={props.job} mayDownload={props.mayDownload} />
     </section>
   );
 }
