@@ -6,6 +6,7 @@
  */
 
 import { XMLValidator } from 'fast-xml-parser';
+import { insideTextAfter, TAG_VALUE_LINE_END } from './formats/spdx.js';
 
 /** Why a file is left to whole reading, or null to go on. */
 export type Decline = string | null;
@@ -337,7 +338,7 @@ export class XmlCondenser implements Condenser {
 const READ_TAGS =
   /^(?:SPDXVersion|Created|DocumentName|DocumentNamespace|Creator|PackageName|FileName):/;
 // Where a regular expression's ^ and $ see a line start and end.
-const LINE_END = /[\n\r\u2028\u2029]/;
+const LINE_END = TAG_VALUE_LINE_END;
 // Whole reading tells tag-value by the first 4096 characters: they stay.
 const HEAD_CHARS = 4096;
 const MAX_LINE_CHARS = 16 * 1024 * 1024;
@@ -352,10 +353,13 @@ const MAX_LINE_CHARS = 16 * 1024 * 1024;
 export class TagValueCondenser implements Condenser {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly kept: Buffer[] = [];
-  /** Characters kept as written so far, while still in the head. */
-  private head = 0;
+  /** The head, kept as written, while it is still being read. */
+  private headText = '';
   private verbatim = true;
   private carry = '';
+  /** Inside a multi-line <text> value, and whether its opening was kept. */
+  private inside = false;
+  private openingKept = false;
 
   write(chunk: Buffer): Decline {
     let text: string;
@@ -375,11 +379,8 @@ export class TagValueCondenser implements Condenser {
     } catch {
       return 'bytes that are not UTF-8';
     }
-    if (this.verbatim) {
-      this.kept.push(Buffer.from(rest, 'utf8'));
-    } else if (READ_TAGS.test(rest)) {
-      this.kept.push(Buffer.from(rest, 'utf8'));
-    }
+    if (this.verbatim) this.kept.push(Buffer.from(rest, 'utf8'));
+    else this.line(rest, '');
     return Buffer.concat(this.kept);
   }
 
@@ -390,25 +391,50 @@ export class TagValueCondenser implements Condenser {
   private take(text: string): string {
     let start = 0;
     if (this.verbatim) {
-      const from = Math.max(0, HEAD_CHARS - this.head);
+      const from = Math.max(0, HEAD_CHARS - this.headText.length);
       const end = from < text.length ? text.slice(from).search(LINE_END) : -1;
       if (end === -1) {
         this.kept.push(Buffer.from(text, 'utf8'));
-        this.head += text.length;
+        this.headText += text;
         return '';
       }
       start = from + end + 1;
       this.kept.push(Buffer.from(text.slice(0, start), 'utf8'));
-      this.verbatim = false;
+      this.endHead(this.headText + text.slice(0, start));
     }
     for (;;) {
       const rest = text.slice(start);
       const end = rest.search(LINE_END);
       if (end === -1) return rest;
-      const line = rest.slice(0, end);
-      if (READ_TAGS.test(line)) this.kept.push(Buffer.from(`${line}\n`));
+      this.line(rest.slice(0, end), '\n');
       start += end + 1;
     }
+  }
+
+  // Every line of the head is kept: a <text> value open at its end was
+  // opened in the condensed text too.
+  private endHead(head: string): void {
+    for (const line of head.split(LINE_END)) {
+      this.inside = insideTextAfter(line, this.inside);
+    }
+    this.openingKept = this.inside;
+    this.verbatim = false;
+    this.headText = '';
+  }
+
+  /**
+   * A line past the head: kept when it is a read tag outside any <text>
+   * value, or when it closes a value whose opening was kept, so that the
+   * condensed text opens and closes the same values around what it keeps.
+   */
+  private line(line: string, end: string): void {
+    const startsInside = this.inside;
+    this.inside = insideTextAfter(line, startsInside);
+    const keep = startsInside
+      ? this.openingKept && line.includes('</text>')
+      : READ_TAGS.test(line);
+    if (keep) this.kept.push(Buffer.from(`${line}${end}`));
+    if (keep || !startsInside) this.openingKept = keep && this.inside;
   }
 }
 

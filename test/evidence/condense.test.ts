@@ -168,7 +168,7 @@ const TAG_VALUE = [
   '',
   'PackageName: first',
   'PackageComment: <text>a comment that says',
-  'PackageName: not really, but counted as whole reading counts it',
+  'PackageName: not a package, only words in a comment',
   '</text>',
   'FileName: ./a.c',
 ].join('\n');
@@ -181,6 +181,8 @@ describe('SPDX tag-value condensing', () => {
     'Creator: Person: someone\u2028',
     'PackageName: third\u2029',
     'Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-first\n',
+    'PackageComment: <text>past the head too\nPackageName: hidden\n</text>\n',
+    'PackageName: <text>one line</text>\n',
     'FileName: ./b.c',
   ].join('');
   const text = `\uFEFF${TAG_VALUE}\n${'#'.repeat(5000)}\n${tail}`;

@@ -82,7 +82,9 @@ export function isSpdxTagValue(text: string): boolean {
  * Reads an SPDX tag-value document. Only the document-level tags are
  * read; packages are counted by their PackageName tags (SPDX 2.3 §7.1).
  */
-export function readSpdxTagValue(text: string): DocumentFacts {
+export function readSpdxTagValue(whole: string): DocumentFacts {
+  // A multi-line <text> value may hold lines that look like tags.
+  const text = linesOutsideText(whole);
   const version = firstTag(text, 'SPDXVersion') ?? '';
   const created = firstTag(text, 'Created');
   return {
@@ -100,6 +102,33 @@ export function readSpdxTagValue(text: string): DocumentFacts {
     },
     warnings: spdxWarnings(version, created),
   };
+}
+
+/** Where a regular expression's ^ and $ see a line end. */
+export const TAG_VALUE_LINE_END = /[\n\r\u2028\u2029]/;
+
+/**
+ * Whether a line leaves a tag-value document inside a multi-line
+ * `<text>...</text>` value (SPDX 2.3 §5), given whether it starts inside
+ * one.
+ */
+export function insideTextAfter(line: string, inside: boolean): boolean {
+  let state = inside;
+  for (const match of line.matchAll(/<\/?text>/g)) {
+    state = match[0] === '<text>';
+  }
+  return state;
+}
+
+/** The lines of tag-value text that do not start inside a <text> value. */
+function linesOutsideText(text: string): string {
+  const kept: string[] = [];
+  let inside = false;
+  for (const line of text.split(TAG_VALUE_LINE_END)) {
+    if (!inside) kept.push(line);
+    inside = insideTextAfter(line, inside);
+  }
+  return kept.join('\n');
 }
 
 function allTags(text: string, tag: string): string[] {
