@@ -64,7 +64,10 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
       const route = req.route
         ? `${req.baseUrl}${String((req.route as { path: string }).path)}`
         : 'unmatched';
-      const status = res.statusCode;
+      // Closed before any answer went out (the client left, or Node's own
+      // timeout answered 408 past the app): 499, as proxies count it, not
+      // the 200 Express starts every response with.
+      const status = res.headersSent ? res.statusCode : CLOSED_UNANSWERED;
       metrics.httpDuration.observe(
         { route, method: req.method, status: String(status) },
         ms / 1000,
@@ -88,6 +91,8 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     context.with(active, next);
   };
 }
+
+const CLOSED_UNANSWERED = 499;
 
 function requestIdOf(given: string | undefined): string {
   return given && REQUEST_ID.test(given) ? given : randomUUID();

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -98,6 +99,25 @@ describe('the logs of the service', () => {
       });
       expect(mine[0]?.durationMs).toEqual(expect.any(Number));
       expect(mine[0]?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    });
+
+    it('logs a request closed before any answer as 499, not 200', async () => {
+      const url = new URL(api.server.url);
+      const socket = connect(Number(url.port), url.hostname);
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      socket.write(
+        'POST /disclosures/export HTTP/1.1\r\nHost: x\r\n' +
+          `Authorization: Bearer ${TOKENS.acme}\r\nX-Request-Id: left-early\r\n` +
+          'Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{"a"',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      socket.destroy();
+      let mine: Line[] = [];
+      for (let i = 0; i < 50 && mine.length === 0; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        mine = logs.lines().filter((l) => l.requestId === 'left-early');
+      }
+      expect(mine).toMatchObject([{ event: 'request.completed', status: 499 }]);
     });
 
     it('replaces an X-Request-Id that is not a plain token', async () => {
