@@ -57,7 +57,9 @@ export interface EvidenceDocument {
   readonly ingestedAt: Date;
 }
 
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+// Dash-separated words: no leading, trailing or doubled dash, so that an
+// id makes a valid S3 bucket name and DNS label in every template.
+const TENANT_ID = /^(?=.{1,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** Tenant ids are lowercase slugs, safe in object keys and file names. */
 export function isTenantId(value: unknown): value is string {

@@ -61,3 +61,19 @@ export function hasControlCharacters(text: string): boolean {
   // eslint-disable-next-line no-control-regex
   return /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text);
 }
+
+/**
+ * True for a name shown to people and kept in audit trails: 1 to 200
+ * characters (code points, not UTF-16 units), not blank, and free of
+ * control, format (zero-width, bidi) and unpaired-surrogate characters,
+ * and of U+FFFD, which stands for bytes that were not text.
+ */
+export function isPlainName(name: string): boolean {
+  const length = [...name].length;
+  return (
+    length >= 1 &&
+    length <= 200 &&
+    name.trim() !== '' &&
+    !/[\p{Cc}\p{Cf}\p{Cs}\uFFFD]/u.test(name)
+  );
+}

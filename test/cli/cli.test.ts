@@ -105,6 +105,21 @@ describe('the command line', () => {
         /must be 1-63 lowercase/,
       ],
       [
+        'a tenant id ending in a dash',
+        ['tenants', 'add', 'x-', '--name', 'x'],
+        /single dashes, starting and ending with a letter or digit/,
+      ],
+      [
+        'a tenant id with a doubled dash',
+        ['tenants', 'add', 'a--b', '--name', 'x'],
+        /single dashes/,
+      ],
+      [
+        'a tenant name with an invisible character',
+        ['tenants', 'add', 'zw', '--name', 'Ac\u200bme'],
+        /invisible/,
+      ],
+      [
         'a tenant name with a control or bidi-override character',
         ['tenants', 'add', 'uni', '--name', '\u00dcn\u00ef\u202e\u0001'],
         /--name must be at most 200 characters, with no control/,

@@ -68,11 +68,27 @@ describe.skipIf(!DATABASE_URL)('tokens create|list|revoke', () => {
   });
 
   it('refuses a subject that would not read as what it is', async () => {
-    for (const subject of ['', 'eve\nroot', 'a'.repeat(201)]) {
+    for (const subject of [
+      '',
+      'eve\nroot',
+      'a'.repeat(201),
+      'ad\u200bmin',
+      '\ufffd\ufffd',
+    ]) {
       const made = await create('--role', 'viewer', '--subject', subject);
       expect(made.code, JSON.stringify(subject)).toBe(1);
       expect(made.err).toMatch(/--subject must be 1 to 200 characters/);
     }
+    const emoji = await create(
+      '--role',
+      'viewer',
+      '--subject',
+      '🙂'.repeat(150),
+    );
+    expect(emoji.code).toBe(0);
+    const posing = await create('--role', 'viewer', '--subject', 'token:abc');
+    expect(posing.code).toBe(1);
+    expect(posing.err).toMatch(/must not start with "token:"/);
   });
 
   it('revokes a token, which the API refuses from then on', async () => {
@@ -95,7 +111,7 @@ describe.skipIf(!DATABASE_URL)('tokens create|list|revoke', () => {
          AND actor = 'operator'`,
     );
     const actions = rows.map((r) => r.action);
-    expect(actions.filter((a) => a === 'token.created')).toHaveLength(4);
+    expect(actions.filter((a) => a === 'token.created')).toHaveLength(5);
     expect(actions.filter((a) => a === 'token.revoked')).toHaveLength(1);
   });
 

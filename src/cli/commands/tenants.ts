@@ -1,9 +1,5 @@
 import { Command } from 'commander';
-import {
-  hasControlCharacters,
-  isTenantId,
-  PackagerError,
-} from '../../domain/index.js';
+import { isPlainName, isTenantId, PackagerError } from '../../domain/index.js';
 import { withRuntime } from '../context.js';
 import type { CliIo } from '../io.js';
 
@@ -25,18 +21,18 @@ export function tenantsCommand(io: CliIo): Command {
       }
       // The name is shown in lists and signed into every manifest: it
       // must read as what it is.
-      if (hasControlCharacters(opts.name) || opts.name.length > 200) {
+      if (!isPlainName(opts.name)) {
         throw new PackagerError(
           'DP_REQUEST_INVALID',
-          '--name must be at most 200 characters, with no control or ' +
-            'bidirectional-override characters',
+          '--name must be at most 200 characters, with no control, ' +
+            'invisible or bidirectional-override characters',
         );
       }
       if (!isTenantId(id)) {
         throw new PackagerError(
           'DP_REQUEST_INVALID',
           `tenant id ${JSON.stringify(id)} must be 1-63 lowercase letters, ` +
-            'digits or dashes, starting with a letter or digit',
+            'digits or single dashes, starting and ending with a letter or digit',
         );
       }
       const existed = await withRuntime(opts, async (rt) => {

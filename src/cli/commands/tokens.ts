@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { toRoles, TENANT_ROLES, type TokenRecord } from '../../auth/index.js';
-import { hasControlCharacters, PackagerError } from '../../domain/index.js';
+import { isPlainName, PackagerError } from '../../domain/index.js';
 import { withRuntime } from '../context.js';
 import type { CliIo } from '../io.js';
 
@@ -34,16 +34,18 @@ export function tokensCommand(io: CliIo): Command {
       ) => {
         // The subject names the holder in every audit event: plain text.
         const { subject } = flags;
-        if (
-          subject !== undefined &&
-          (subject.trim() === '' ||
-            subject.length > 200 ||
-            hasControlCharacters(subject))
-        ) {
+        if (subject !== undefined && !isPlainName(subject)) {
           throw new PackagerError(
             'DP_REQUEST_INVALID',
-            '--subject must be 1 to 200 characters, with no control or ' +
-              'bidirectional-override characters',
+            '--subject must be 1 to 200 characters, with no control, ' +
+              'invisible or bidirectional-override characters',
+          );
+        }
+        if (subject?.startsWith('token:')) {
+          throw new PackagerError(
+            'DP_REQUEST_INVALID',
+            '--subject must not start with "token:", the name of tokens ' +
+              'made without one',
           );
         }
         const roles = toRoles(flags.role);
