@@ -5,7 +5,9 @@
  * would, in a fraction of the memory. See docs/evidence-formats.md.
  */
 
-import { XMLValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { childrenOf } from './formats/bomref.js';
+import { isObject } from './formats/shared.js';
 import { insideTextAfter, TAG_VALUE_LINE_END } from './formats/spdx.js';
 
 /** Why a file is left to whole reading, or null to go on. */
@@ -77,7 +79,6 @@ export class XmlCondenser implements Condenser {
   private dropping = -1;
   private entry = '';
   private closedRoot = false;
-  private pieces: Buffer[] | undefined;
   /** The bytes of the entry being dropped, checked whole when it ends. */
   private entryParts: Buffer[] = [];
   private entryFrom = -1;
@@ -87,7 +88,6 @@ export class XmlCondenser implements Condenser {
     // What is kept is copied out once per chunk: a view would hold on to
     // the whole chunk, and so to the whole file.
     const pieces: Buffer[] = [];
-    this.pieces = pieces;
     const decline = this.scan(chunk, pieces);
     if (decline) return decline;
     this.kept.push(Buffer.concat(pieces));
@@ -102,10 +102,11 @@ export class XmlCondenser implements Condenser {
       if (this.entryDone) {
         this.entryDone = false;
         this.entryParts.push(chunk.subarray(this.entryFrom, i + 1));
-        const decline = wellFormed(this.entryParts);
+        const entry = refsOnly(this.entry, this.entryParts);
         this.entryParts = [];
         this.entryFrom = -1;
-        if (decline) return decline;
+        if (entry === null) return 'an entry that is not well-formed XML';
+        kept.push(Buffer.from(entry));
       }
       if (this.dropping === -1 && keepFrom === -1) keepFrom = i + 1;
       return null;
@@ -304,7 +305,6 @@ export class XmlCondenser implements Condenser {
     if (this.dropping === this.names.length) {
       this.dropping = -1;
       this.entryDone = true;
-      this.pieces?.push(Buffer.from(`<${this.entry}/>`));
     }
     return null;
   }
@@ -439,12 +439,61 @@ export class TagValueCondenser implements Condenser {
 }
 
 /**
- * Whole reading refuses XML that is not well-formed (readCycloneDxXml):
- * an entry it would have refused declines the condensing.
+ * An entry as the condensed text keeps it: an element of its name with
+ * only what CycloneDX XML reading takes from it (readCycloneDxXml and
+ * xmlBomRefWarnings): the `bom-ref` and `ref` attributes, and the nested
+ * components, services, dependencies and `provides` that carry them.
+ * Null when the entry is not well-formed: whole reading would refuse it.
  */
-function wellFormed(parts: Buffer[]): Decline {
-  const result = XMLValidator.validate(Buffer.concat(parts).toString('utf8'));
-  return result === true ? null : `an entry that is not well-formed XML`;
+function refsOnly(name: string, parts: Buffer[]): string | null {
+  const text = Buffer.concat(parts).toString('utf8');
+  if (XMLValidator.validate(text) !== true) return null;
+  const parsed = ENTRY_PARSER.parse(text) as Record<string, unknown>;
+  return skeleton(name, parsed[name]);
+}
+
+const ENTRY_PARSER = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+});
+
+function skeleton(name: string, node: unknown): string {
+  if (!isObject(node)) return `<${name}/>`;
+  const attributes = ['bom-ref', 'ref']
+    .filter((a) => typeof node[`@_${a}`] === 'string')
+    .map((a) => ` ${a}="${escapeAttribute(String(node[`@_${a}`]))}"`)
+    .join('');
+  const inner = [
+    list(node.components, 'components', 'component'),
+    list(node.services, 'services', 'service'),
+    ...childrenOf(node, 'dependency').map((c) => skeleton('dependency', c)),
+    ...childrenOf(node, 'provides').map((c) => skeleton('provides', c)),
+  ].join('');
+  return inner
+    ? `<${name}${attributes}>${inner}</${name}>`
+    : `<${name}${attributes}/>`;
+}
+
+function list(value: unknown, name: string, child: string): string {
+  if (value === undefined) return '';
+  if (!isObject(value)) return `<${name}/>`;
+  const children = childrenOf(value, child).map((c) => skeleton(child, c));
+  return `<${name}>${children.join('')}</${name}>`;
+}
+
+// The entities the XML parser decodes in attribute values, so that it
+// reads back exactly the value it read from the entry.
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+function escapeAttribute(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 function isSpace(byte: number): boolean {

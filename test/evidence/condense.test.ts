@@ -66,17 +66,38 @@ describe('XML condensing', () => {
   const bytes = Buffer.from(AWKWARD_XML);
   const kept = condense(() => new XmlCondenser(), bytes);
 
-  it('keeps every entry as an empty element, and the rest as written', () => {
+  it('keeps of every entry only its refs, and the rest as written', () => {
     expect(kept).not.toContain('declined');
     expect(kept).toContain(
-      '<components>\n    <component/>\n    <component/>\n    <component/>\n' +
-        '    <ünïcode/>\n    text between entries\n  </components>',
+      '<components>\n' +
+        '    <component bom-ref="a"><components><component bom-ref="a/1"/></components></component>\n' +
+        '    <component bom-ref="b"/>\n    <component bom-ref="c"/>\n' +
+        '    <ünïcode bom-ref="d"/>\n    text between entries\n  </components>',
     );
-    expect(kept).toContain('<services><service/></services>');
-    expect(kept).toContain('<dependencies><dependency/></dependencies>');
+    expect(kept).toContain('<services><service bom-ref="s"/></services>');
+    expect(kept).toContain(
+      '<dependencies><dependency ref="a"><dependency ref="b"/></dependency></dependencies>',
+    );
     expect(kept).toContain('<name>shop &amp; co</name>');
     expect(kept.startsWith('\uFEFF<?xml')).toBe(true);
     expect(kept.length).toBeLessThan(AWKWARD_XML.length);
+  });
+
+  it('warns on repeated and dangling bom-refs as JSON reading does, whole or condensed', () => {
+    const refs = AWKWARD_XML.replace('bom-ref="c"', 'bom-ref="a/1"').replace(
+      '<dependency ref="b"/>',
+      '<dependency ref="b"/><dependency ref="gone&amp;lost"/><provides ref="s/9"/>',
+    );
+    const whole = detectEvidence('refs.bom.xml', Buffer.from(refs));
+    if (whole.type !== 'document') throw new Error(whole.type);
+    expect(whole.warnings).toEqual([
+      'bom-ref given more than once: "a/1"',
+      'dependency on a bom-ref that nothing declares: "gone&lost", "s/9"',
+    ]);
+    const condensed = condense(() => new XmlCondenser(), Buffer.from(refs));
+    expect(detectEvidence('refs.bom.xml', Buffer.from(condensed))).toEqual(
+      whole,
+    );
   });
 
   it('gives what reading the whole file gives', () => {

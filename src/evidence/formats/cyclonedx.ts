@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { bomRefWarnings } from './bomref.js';
+import { bomRefWarnings, xmlBomRefWarnings } from './bomref.js';
 import { keepOnly, pick, type Outline } from './outline.js';
 import {
   isObject,
@@ -179,7 +179,10 @@ export function readCycloneDxXml(text: string): DocumentFacts | string {
       vulnerabilityCount: childCount(bom.vulnerabilities, 'vulnerability'),
       primaryComponent: primaryOf(primary),
     },
-    warnings: versionWarnings(specVersion, metadata.timestamp),
+    warnings: [
+      ...versionWarnings(specVersion, metadata.timestamp),
+      ...xmlBomRefWarnings(bom),
+    ],
   };
 }
 
