@@ -53,14 +53,15 @@ const KEPT_WHOLE = new Set(['metadata']);
 
 /**
  * Condenses a CycloneDX XML BOM: every child of a list under the root
- * (a component, a service, a vulnerability, a dependency) becomes an
- * empty element of the same name, so the lists keep their counts; the
- * prolog, the root's start tag, `<metadata>` and everything between the
- * entries are kept byte for byte. Declines anything that is not
- * well-formed in the simple sense it checks (one root, balanced and
- * matching tags, quoted attributes, closed comments, CDATA sections and
- * instructions) and any other `<!` declaration: whole reading decides
- * those.
+ * (a component, a service, a vulnerability, a dependency) is checked to
+ * be well-formed and becomes an element of the same name holding only
+ * its refs (refsOnly), so the lists keep their counts and the bom-ref
+ * checks their input; the prolog, the root's start tag, `<metadata>` and
+ * everything between the entries are kept byte for byte. Declines
+ * anything that is not well-formed in the simple sense it checks (one
+ * root, balanced and matching tags, quoted attributes, closed comments,
+ * CDATA sections and instructions) and any other `<!` declaration: whole
+ * reading decides those.
  */
 export class XmlCondenser implements Condenser {
   private readonly kept: Buffer[] = [];
