@@ -176,13 +176,7 @@ export class XmlCondenser implements Condenser {
           break;
         case 'attrs':
           if (this.quote !== 0) {
-            const close = chunk.indexOf(this.quote, i);
-            if (close === -1) {
-              i = chunk.length;
-            } else {
-              i = close;
-              this.quote = 0;
-            }
+            i = this.skipQuoted(chunk, i);
           } else if (byte === GT) {
             const decline = this.startTag() ?? keepAfter(i);
             if (decline) return decline;
@@ -240,13 +234,7 @@ export class XmlCondenser implements Condenser {
         case 'pi':
           // Quoted values in an instruction are skipped, as in a tag.
           if (this.quote !== 0) {
-            const close = chunk.indexOf(this.quote, i);
-            if (close === -1) {
-              i = chunk.length;
-            } else {
-              i = close;
-              this.quote = 0;
-            }
+            i = this.skipQuoted(chunk, i);
           } else if (byte === DQUOTE || byte === SQUOTE) {
             this.quote = byte;
             this.matched = 0;
@@ -308,6 +296,17 @@ export class XmlCondenser implements Condenser {
       this.entryDone = true;
     }
     return null;
+  }
+
+  /**
+   * Skips to the quote that closes the quoted value being read, across
+   * chunks; the index to go on from.
+   */
+  private skipQuoted(chunk: Buffer, from: number): number {
+    const close = chunk.indexOf(this.quote, from);
+    if (close === -1) return chunk.length;
+    this.quote = 0;
+    return close;
   }
 
   /**
