@@ -13,7 +13,7 @@ import { rateLimits } from './limits.js';
 import type { FeatureFlags } from '../flags/index.js';
 import { requireFeature } from './features.js';
 import {
-  refuseNulInUrl,
+  refuseUnreadableUrl,
   refuseUnstorableBody,
   requireUtf8,
 } from './textguard.js';
@@ -78,7 +78,7 @@ export function createApp(deps: ApiDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger, deps.metrics));
   app.use(helmet());
-  app.use(refuseNulInUrl);
+  app.use(refuseUnreadableUrl);
 
   // Known paths asked with another method answer 405, even unauthenticated:
   // which methods a public API has is no secret.

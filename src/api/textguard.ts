@@ -4,32 +4,19 @@ import type { RequestHandler } from 'express';
 import { hasUnstorable, PackagerError } from '../domain/index.js';
 
 /**
- * Refuses a request whose URL carries a NUL (`%00`): no path segment,
- * id or query value of this API may hold one, and the database could not
- * keep it in the audit trail either.
+ * Refuses a URL that no route could read: one carrying a NUL (`%00`),
+ * which no path segment, id or query value may hold and the audit trail
+ * could not keep, or one whose %-escapes are not UTF-8, which the query
+ * parser would read as U+FFFD (a name made of them would end up in a
+ * bundle).
  */
-export const refuseNulInUrl: RequestHandler = (req, _res, next) => {
-  if (/%00/i.test(req.originalUrl)) {
-    next(
-      new PackagerError(
-        'DP_REQUEST_INVALID',
-        'the URL holds a NUL character (%00), which no path or query value may hold',
-      ),
-    );
-    return;
-  }
-  // The query parser would read bytes that are not UTF-8 as U+FFFD, and a
-  // name made of them would end up in a bundle.
-  if (!isUtf8(percentDecoded(req.originalUrl))) {
-    next(
-      new PackagerError(
-        'DP_REQUEST_INVALID',
-        'the URL is not UTF-8 once its %-escapes are decoded',
-      ),
-    );
-    return;
-  }
-  next();
+export const refuseUnreadableUrl: RequestHandler = (req, _res, next) => {
+  const reason = /%00/i.test(req.originalUrl)
+    ? 'the URL holds a NUL character (%00), which no path or query value may hold'
+    : isUtf8(percentDecoded(req.originalUrl))
+      ? null
+      : 'the URL is not UTF-8 once its %-escapes are decoded';
+  next(reason ? new PackagerError('DP_REQUEST_INVALID', reason) : undefined);
 };
 
 /** The bytes a URL's %-escapes stand for, other characters as UTF-8. */

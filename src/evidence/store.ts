@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../db/index.js';
 import {
   ARTIFACT_KINDS,
   exactTimeOf,
+  hasUnstorable,
   storableJson,
   storableText,
   type ArtifactKind,
@@ -432,7 +433,10 @@ function toDocument(row: DocumentRow): EvidenceDocument {
   };
 }
 
+// Ingest's hot path: an event is copied only when it has to change.
 function storableEvent(event: AuditEvent): AuditEvent {
+  const fields = ['id', 'actor', 'action', 'resource', 'outcome'] as const;
+  if (!fields.some((f) => hasUnstorable(event[f] ?? ''))) return event;
   return {
     ...event,
     id: storableText(event.id),
