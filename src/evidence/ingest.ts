@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import {
   exactTimeOf,
   PackagerError,
@@ -182,11 +183,11 @@ async function readFile(ctx: Context, file: Walked): Promise<IngestFileResult> {
   if (typeof file !== 'string') return failed(file.path, file.error);
   // A large SBOM or scan report, read as a stream; one JSON value is
   // never also JSON Lines, so the order is free.
-  const outlined = await readOutline(ctx, file);
-  if (outlined) {
-    assertExpected(ctx, outlined.detection.kind, outlined.detection.format);
+  const large = await readLarge(ctx, file);
+  if (large) {
+    assertExpected(ctx, large.detection.kind, large.detection.format);
     return storing(file, () =>
-      storeDocument(ctx, file, outlined.content, outlined.detection),
+      storeDocument(ctx, file, large.content, large.detection),
     );
   }
   // Audit logs are the one kind of evidence that grows without bound.
@@ -226,7 +227,7 @@ export const STREAM_FROM_BYTES = 8 * 1024 * 1024;
 interface Content {
   size: number;
   sha512: string;
-  read: () => AsyncIterable<Uint8Array>;
+  read: () => Readable | AsyncIterable<Uint8Array>;
 }
 
 /**
@@ -235,7 +236,7 @@ interface Content {
  * Null when the file is small, not such a document, or anything the
  * streaming readers cannot decide.
  */
-async function readOutline(
+async function readLarge(
   ctx: Context,
   file: string,
 ): Promise<{ detection: DocumentDetection; content: Content } | null> {
@@ -350,10 +351,7 @@ function contentOf(bytes: Buffer): Content {
   return {
     size: bytes.length,
     sha512: createHash('sha512').update(bytes).digest('hex'),
-    // eslint-disable-next-line @typescript-eslint/require-await
-    read: async function* () {
-      yield bytes;
-    },
+    read: () => Readable.from([bytes]),
   };
 }
 
