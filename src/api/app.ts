@@ -106,6 +106,7 @@ export function createApp(deps: ApiDeps): Express {
       scopes: deps.scopes,
       maxBytes: deps.config.ingestMaxBytes,
       streamFromBytes: deps.config.ingestStreamFromBytes,
+      metrics: deps.metrics,
     }),
   );
   app.use(express.json({ limit: '64kb', verify: requireUtf8 }));

@@ -186,6 +186,7 @@ async function readFile(ctx: Context, file: Walked): Promise<IngestFileResult> {
   const large = await readLarge(ctx, file);
   if (large) {
     assertExpected(ctx, large.detection.kind, large.detection.format);
+    ctx.metrics?.evidenceStreamed.inc({ format: large.detection.format });
     return storing(file, () =>
       storeDocument(ctx, file, large.content, large.detection),
     );

@@ -303,6 +303,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly evidenceStreamed = new Counter({
+    name: 'dp_evidence_streamed_total',
+    help:
+      'Large SBOMs and scan reports read as a stream instead of whole ' +
+      '(DP_INGEST_STREAM_FROM_BYTES), by format',
+    labelNames: ['format'] as const,
+    registers: [this.registry],
+  });
+
   readonly evidenceProblems = new Counter({
     name: 'dp_evidence_problems_total',
     help:

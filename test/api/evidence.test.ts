@@ -255,6 +255,10 @@ describe.skipIf(!CORPUS_PRESENT && !corpusMissingIsFatal())(
           eventTimeSource: 'supplied',
           tags: ['EU', 'gdpr'],
         });
+        const metrics = await api.call('GET', '/metrics', { token: null });
+        expect(metrics.bytes.toString('utf8')).toContain(
+          'dp_evidence_files_total{kind="sboms",format="spdx-json",status="stored"} 1',
+        );
       });
 
       it('answers a duplicate with 200 and the stored document', async () => {

@@ -16,6 +16,7 @@ import {
   outlineJsonFile,
 } from '../../src/evidence/outline.js';
 import type { ObjectStore } from '../../src/storage/index.js';
+import { Metrics } from '../../src/telemetry/index.js';
 import {
   CORPUS_DIR,
   CORPUS_PRESENT,
@@ -330,6 +331,7 @@ describe.each(BACKENDS)(
       await fixture?.dispose();
     });
 
+    const metrics = new Metrics({ defaults: false });
     const ingest = (file: string, objects: ObjectStore = fixture.objects) =>
       ingestFile({
         tenantId: 'outline',
@@ -337,6 +339,7 @@ describe.each(BACKENDS)(
         store: fixture.store,
         objects,
         streamFromBytes: 0,
+        metrics,
       });
 
     it('stores the exact bytes with the facts whole reading gives', async () => {
@@ -358,6 +361,9 @@ describe.each(BACKENDS)(
       expect(Buffer.concat(chunks).equals(Buffer.from(text))).toBe(true);
       expect(doc?.sha512).toBe(createHash('sha512').update(text).digest('hex'));
       expect(await ingest(file)).toMatchObject({ status: 'duplicate' });
+      expect(await metrics.registry.metrics()).toContain(
+        'dp_evidence_streamed_total{format="cyclonedx-json"} 2',
+      );
     });
 
     it('keeps nothing when the file changes while it is read', async () => {

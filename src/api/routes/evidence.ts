@@ -15,6 +15,7 @@ import {
   type IngestFileResult,
 } from '../../evidence/index.js';
 import type { ObjectStore } from '../../storage/index.js';
+import type { Metrics } from '../../telemetry/index.js';
 import { markOutcomeAudited } from '../access.js';
 import { principalOf, type Principal } from '../auth.js';
 import { toDocumentView } from '../present.js';
@@ -30,6 +31,8 @@ export interface EvidenceRouteDeps {
   maxBytes: number;
   /** From this size on, a document is read as a stream (DP_INGEST_STREAM_FROM_BYTES). */
   streamFromBytes?: number;
+  /** Counts what is ingested (dp_evidence_*). */
+  metrics?: Metrics;
 }
 
 const EVENT_TYPES = ['application/jsonl', 'application/x-ndjson'];
@@ -184,6 +187,7 @@ async function ingest(
         objects: deps.objects,
         maxFileBytes: deps.maxBytes,
         streamFromBytes: deps.streamFromBytes,
+        metrics: deps.metrics,
         ...upload,
       });
     } finally {
